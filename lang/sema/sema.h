@@ -1,0 +1,87 @@
+//===- sema.h - the checked program and the semantic passes ---------------===//
+//
+// Sema turns a parsed Program into a checked one: every Expr has a type,
+// every attach point its expansions, and the MapTable describes every map
+// (keys, value, aggregation, window) for codegen and the runtime. The passes
+// run in the order of semaPasses(); each reports into Diagnostics and the
+// pipeline stops after a pass that reported an error.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "lang/grammar/ast.h"
+#include "lang/sema/types.h"
+#include "lang/support/diagnostics.h"
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace obs {
+
+class ProbeCatalog;
+
+struct SemaOptions {
+  bool unsafe = false;
+  std::vector<std::string> positional;           ///< $1, $2 ...
+  std::map<std::string, std::string> params;     ///< --param name=value
+  std::vector<std::string> moduleDirs;           ///< import search path
+  int pid = 0;                                   ///< -p PID
+};
+
+/// A time window as written after `over`: tumbling when every == over.
+struct Window {
+  uint64_t overNs = 0;
+  uint64_t everyNs = 0;
+  bool present() const { return overNs != 0; }
+};
+
+/// Everything the later stages need to know about one map.
+struct MapInfo {
+  std::string name;                   ///< "@forks", "@" for the anonymous map
+  std::vector<const Type *> keys;     ///< empty for a keyless map
+  const Type *value = nullptr;        ///< Aggregation type, or a plain value type
+  Window window;
+  SourceRange firstUse;
+  bool assigned = false;
+  bool read = false;
+};
+
+/// Per-alert facts: the keys bound by scratch variables in its condition.
+struct AlertInfo {
+  std::string name;
+  std::vector<std::string> keyVariables; ///< "$ppid"
+  std::string map;                       ///< the windowed map the condition reads
+  uint64_t forNs = 0, cooldownNs = 0;
+};
+
+/// The shared state of the semantic passes.
+struct SemaContext {
+  ASTContext &ast;
+  SourceManager &sources;
+  Diagnostics &diags;
+  TypeTable &types;
+  ProbeCatalog &catalog;
+  const SemaOptions &options;
+
+  std::map<std::string, MapInfo> maps;
+  std::vector<AlertInfo> alerts;
+  std::map<std::string, const Expr *> params; ///< param name -> value
+};
+
+struct SemaPass {
+  const char *name;
+  std::function<void(SemaContext &)> run;
+};
+
+/// The ordered pass list of the front end after parsing.
+const std::vector<SemaPass> &semaPasses();
+
+/// Runs semaPasses() in order, stopping after the first pass with errors.
+bool runSema(SemaContext &ctx);
+
+/// `--dump=types`: every map, variable and expression type.
+void dumpTypes(std::ostream &os, const SemaContext &ctx);
+
+} // namespace obs
