@@ -1,0 +1,74 @@
+//===- maps.h - map contents read from the kernel, in a neutral form ------===//
+//
+// At exit (and for print()) every map is read once, per-CPU values merged,
+// and turned into a MapDump: entries whose key is a list of typed parts and
+// whose value is one of a few shapes. The printers in runtime/output/ (text,
+// JSON) work only on this structure; they never see libbpf or raw bytes.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace obs {
+
+/// One component of a map key, already decoded from the key bytes.
+struct KeyPart {
+  enum class Kind { Int, Uint, String, Stack };
+  Kind kind = Kind::Uint;
+  int64_t i = 0;                 ///< Int
+  uint64_t u = 0;                ///< Uint
+  std::string s;                 ///< String (up to the first NUL)
+  std::vector<uint64_t> stack;   ///< Stack: addresses, innermost first
+  bool userStack = false;        ///< Stack: ustack rather than kstack
+
+  static KeyPart ofInt(int64_t v) { KeyPart p; p.kind = Kind::Int; p.i = v; return p; }
+  static KeyPart ofUint(uint64_t v) { KeyPart p; p.kind = Kind::Uint; p.u = v; return p; }
+  static KeyPart ofString(std::string v) { KeyPart p; p.kind = Kind::String; p.s = std::move(v); return p; }
+};
+
+/// What a map holds; decides which MapValue fields are meaningful and how
+/// the printers render them (bpftrace's formats).
+enum class MapValueKind {
+  Plain,  ///< `@x = expr`: an integer (`scalar`) or a string (`str`)
+  Count,  ///< scalar
+  Sum,    ///< scalar
+  Min,    ///< scalar
+  Max,    ///< scalar
+  Avg,    ///< count, total (average = total / count, integer as bpftrace)
+  Stats,  ///< count, total
+  Hist,   ///< buckets: log2 buckets, see contract.h for the bucket layout
+  Lhist,  ///< buckets with lhistMin, lhistMax, lhistStep
+};
+
+struct MapValue {
+  int64_t scalar = 0;              ///< Plain (integer), Count, Sum, Min, Max
+  std::string str;                 ///< Plain string values
+  bool isString = false;           ///< Plain: str is the value
+  uint64_t count = 0;              ///< Avg, Stats
+  int64_t total = 0;               ///< Avg, Stats
+  std::vector<uint64_t> buckets;   ///< Hist, Lhist (per-CPU merged)
+};
+
+struct MapEntry {
+  std::vector<KeyPart> key; ///< empty for a keyless map
+  MapValue value;
+};
+
+/// One map as read at one moment.
+struct MapDump {
+  std::string name;             ///< "@forks", "@" for the anonymous map
+  MapValueKind kind = MapValueKind::Plain;
+  bool isSigned = true;         ///< Plain integers, Sum/Min/Max: signedness of the value
+  int64_t lhistMin = 0, lhistMax = 0, lhistStep = 1; ///< Lhist
+  std::vector<MapEntry> entries; ///< in kernel iteration order; printers sort
+};
+
+/// Hist bucket i (contract.h, obs_log2_bucket): 0 holds values < 0, 1 holds
+/// 0, i >= 2 holds [2^(i-2), 2^(i-1)). Lhist bucket 0 holds values < min, the
+/// last holds values >= max, bucket i in between holds
+/// [min + (i-1)*step, min + i*step).
+
+} // namespace obs
