@@ -120,8 +120,10 @@ public:
   const Type *timestamp();
   const Type *inet();
 
-  /// A new, empty record; the caller fills fields and size. Replaces an
-  /// earlier record of the same name only if that one was incomplete.
+  /// A new, empty record; the caller fills fields and size. An earlier
+  /// incomplete record of the same name (no fields, size 0) is reused in
+  /// place, so pointers to it stay valid; if a complete one exists, returns
+  /// nullptr (look it up with record()).
   Type *createRecord(const std::string &name, bool isUnion = false);
   const Type *record(const std::string &name) const;
 
