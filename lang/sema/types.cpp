@@ -74,8 +74,19 @@ const char *aggregationName(AggregationKind k) {
 
 //===-- Type --------------------------------------------------------------===//
 
+const std::vector<Field> &Type::recordFields() const {
+  if (fillFields) {
+    // Records live in the TypeTable's storage as non-const objects; the
+    // const view only hides the one-time fill.
+    auto fill = std::move(fillFields);
+    fillFields = nullptr;
+    fill(const_cast<Type &>(*this));
+  }
+  return fields;
+}
+
 const Field *Type::field(const std::string &n) const {
-  for (const Field &f : fields)
+  for (const Field &f : recordFields())
     if (f.name == n)
       return &f;
   return nullptr;
@@ -108,7 +119,7 @@ uint32_t alignOf(const Type *t) {
     return 4;
   case TypeKind::Record: {
     uint32_t a = 1;
-    for (const Field &f : t->fields)
+    for (const Field &f : t->recordFields())
       if (f.type)
         a = std::max(a, alignOf(f.type));
     return a;

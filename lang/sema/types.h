@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -92,6 +93,13 @@ public:
   bool isPointer() const { return kind == TypeKind::Pointer; }
   bool isString() const { return kind == TypeKind::String; }
   bool isRecord() const { return kind == TypeKind::Record; }
+  /// Records from BTF get their fields on first use: `fillFields` is set
+  /// until then. Read fields through field() or recordFields(), which fill
+  /// them, rather than through `fields` directly.
+  mutable std::function<void(Type &)> fillFields;
+  /// The record's fields, filled first if they are still lazy.
+  const std::vector<Field> &recordFields() const;
+  /// The field named `n` (filling the record first if it is lazy), or null.
   const Field *field(const std::string &n) const;
   /// Size in bytes of a value of this type as stored in a map or event.
   uint32_t storageSize() const;

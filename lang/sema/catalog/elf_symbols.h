@@ -1,0 +1,67 @@
+//===- elf_symbols.h - function symbols and USDT notes of an ELF file ------===//
+//
+// What uprobe and usdt probes attach to: function symbols from .symtab and
+// .dynsym, and SystemTap SDT notes (.note.stapsdt). Read with libelf when
+// the file is opened; one object per file, cached by the ProbeCatalog.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace obs {
+
+/// A function symbol of an ELF file.
+struct ElfSymbol {
+  std::string name;
+  uint64_t address = 0;    ///< st_value: the virtual address
+  uint64_t size = 0;       ///< st_size
+  uint64_t fileOffset = 0; ///< where the code is in the file (uprobe offset)
+  bool dynamic = false;    ///< from .dynsym (else .symtab)
+};
+
+/// A USDT probe from one `stapsdt` note.
+struct UsdtProbe {
+  std::string provider;
+  std::string name;
+  uint64_t location = 0;  ///< pc, adjusted for prelink via .stapsdt.base
+  uint64_t fileOffset = 0;
+  uint64_t base = 0;      ///< the note's .stapsdt.base address
+  uint64_t semaphore = 0; ///< address of the semaphore, 0 when none
+  std::string arguments;  ///< e.g. "-4@%edi 8@%rsi": one spec per argument
+  /// Number of argument specs in `arguments`.
+  unsigned argumentCount() const;
+};
+
+class ElfSymbols {
+public:
+  /// Reads `path`; on failure returns null and sets `err`.
+  static std::unique_ptr<ElfSymbols> open(const std::string &path, std::string &err);
+
+  const std::string &path() const { return path_; }
+  /// Function symbols (STT_FUNC, STT_GNU_IFUNC, defined), sorted by name,
+  /// one per (name, address).
+  const std::vector<ElfSymbol> &functions() const { return functions_; }
+  /// The first function symbol named `name`, or null.
+  const ElfSymbol *find(const std::string &name) const;
+  const std::vector<UsdtProbe> &usdt() const { return usdt_; }
+  bool isSharedObject() const { return shared_; }
+
+  /// Translates a virtual address to a file offset via the PT_LOAD segments.
+  uint64_t fileOffsetOf(uint64_t address) const;
+
+private:
+  struct Segment {
+    uint64_t vaddr, offset, filesz;
+  };
+  std::string path_;
+  bool shared_ = false;
+  std::vector<Segment> segments_;
+  std::vector<ElfSymbol> functions_;
+  std::vector<UsdtProbe> usdt_;
+};
+
+} // namespace obs
