@@ -1,0 +1,204 @@
+//===- parse.cpp - entry points of the grammar stage and action helpers ---===//
+//
+// parseSource() runs the Bison parser over one file; dumpTokens() runs the
+// lexer alone. The helpers behind parser.y's actions and the rendering of
+// syntax errors ("unexpected '}'", "expected ';' after expression") are here.
+//
+//===----------------------------------------------------------------------===//
+#include "lang/grammar/lexer.h"
+#include "lang/grammar/parse_actions.h"
+#include "lang/grammar/parser.h"
+
+#include <cstring>
+#include <string>
+
+namespace obs {
+
+//===-- Entry points ------------------------------------------------------===//
+
+bool parseSource(ASTContext &ctx, const SourceManager &sm, uint32_t fileId,
+                 Diagnostics &diags, Program &into) {
+  unsigned before = diags.errorCount();
+  const SourceFile &file = sm.file(fileId);
+  if (file.text().size() >= UINT32_MAX) {
+    diags.report(DiagKind::syntax_error, SourceRange{fileId, 0, 0},
+                 {"the file is too large (4 GB or more)"});
+    return false;
+  }
+  if (into.range.end == 0)
+    into.range = SourceRange{fileId, 0, uint32_t(file.text().size())};
+  Lexer lex(ctx, diags, file, fileId);
+  ParseState ps{ctx, diags, into, lex, fileId};
+  int rc = runParser(ps);
+  return rc == 0 && diags.errorCount() == before;
+}
+
+void dumpTokens(std::ostream &os, const SourceManager &sm, uint32_t fileId,
+                Diagnostics &diags) {
+  const SourceFile &file = sm.file(fileId);
+  if (file.text().size() >= UINT32_MAX)
+    return;
+  ASTContext scratch;
+  Lexer lex(scratch, diags, file, fileId);
+  OBSYYSTYPE v;
+  SourceRange r;
+  for (;;) {
+    int t = lex.next(&v, &r);
+    LineCol lc = file.lineCol(r.begin);
+    os << lc.line << ":" << lc.col << " " << (t ? tokenKindName(t) : "EOF")
+       << " '" << file.text().substr(r.begin, r.end - r.begin) << "'\n";
+    if (t == 0)
+      break;
+  }
+}
+
+const char *tokenKindName(int kind) {
+  switch (kind) {
+  case IDENT: return "IDENT";
+  case ATTACH: return "ATTACH";
+  case VAR: return "VAR";
+  case MAP: return "MAP";
+  case INTTYPE: return "INTTYPE";
+  case INCLUDE: return "INCLUDE";
+  case INT: return "INT";
+  case FLOAT: return "FLOAT";
+  case QUANTITY: return "QUANTITY";
+  case STRING: return "STRING";
+  case POSITIONAL: return "POSITIONAL";
+  case POSCOUNT: return "POSCOUNT";
+  case ENDPRED: return "ENDPRED";
+  case IF: return "IF";
+  case ELSE: return "ELSE";
+  case UNROLL: return "UNROLL";
+  case WHILE: return "WHILE";
+  case RETURN: return "RETURN";
+  case BREAK: return "BREAK";
+  case CONTINUE: return "CONTINUE";
+  case SIZEOF: return "SIZEOF";
+  case OVER: return "OVER";
+  case EVERY: return "EVERY";
+  case ALERT: return "ALERT";
+  case WHEN: return "WHEN";
+  case FOR: return "FOR";
+  case COOLDOWN: return "COOLDOWN";
+  case IMPORT: return "IMPORT";
+  case PARAM: return "PARAM";
+  case STRUCT: return "STRUCT";
+  case UNION: return "UNION";
+  case ENUM: return "ENUM";
+  case OROR: return "OROR";
+  case ANDAND: return "ANDAND";
+  case EQ: return "EQ";
+  case NE: return "NE";
+  case LE: return "LE";
+  case GE: return "GE";
+  case SHL: return "SHL";
+  case SHR: return "SHR";
+  case INCR: return "INCR";
+  case DECR: return "DECR";
+  case ARROW: return "ARROW";
+  case COMPOUND: return "COMPOUND";
+  }
+  static char singles[128][4];
+  if (kind > 0 && kind < 128) {
+    char *s = singles[kind];
+    s[0] = '\'', s[1] = char(kind), s[2] = '\'', s[3] = 0;
+    return s;
+  }
+  return "?";
+}
+
+//===-- Action helpers ----------------------------------------------------===//
+
+Expr *binary(ParseState &ps, SourceRange r, BinaryOp op, Expr *l, Expr *rr) {
+  return ps.ctx.expr(r, Binary{op, l, rr});
+}
+
+Expr *tupleField(ParseState &ps, SourceRange r, Expr *base, Expr *index,
+                 SourceRange indexRange) {
+  const IntegerLit *lit = index->as<IntegerLit>();
+  std::string name = lit ? std::to_string(lit->value) : "0";
+  return ps.ctx.expr(r, FieldAccess{base, name, indexRange, false});
+}
+
+AttachPoint *makeAttachPoint(ParseState &ps, SourceRange r,
+                             const std::string &text) {
+  AttachPoint *ap = ps.ctx.make<AttachPoint>();
+  ap->range = r;
+  ap->text = text;
+  parseAttachPoint(*ap, ps.diags);
+  return ap;
+}
+
+Import *makeImport(ParseState &ps, SourceRange r, Expr *path,
+                   std::vector<ParamOverride> *overrides) {
+  Import *imp = ps.ctx.make<Import>();
+  imp->range = r;
+  if (const StringLit *s = path->as<StringLit>())
+    imp->path = s->value;
+  if (overrides)
+    imp->overrides = std::move(*overrides);
+  return imp;
+}
+
+Expr *checkDuration(ParseState &ps, Expr *e, const char *what) {
+  bool bad = e->is<IntegerLit>() || e->is<StringLit>() || e->is<Tuple>();
+  if (const QuantityLit *q = e->as<QuantityLit>())
+    bad = q->unit != Unit::Duration;
+  if (bad)
+    ps.diags.report(DiagKind::bad_window, e->range, {what});
+  return e;
+}
+
+namespace {
+
+/// Tokens after which an expression may have ended.
+bool endsExpression(int tok) {
+  switch (tok) {
+  case IDENT: case VAR: case MAP: case INT: case FLOAT: case QUANTITY:
+  case STRING: case POSITIONAL: case POSCOUNT: case ')': case ']':
+  case INCR: case DECR:
+    return true;
+  }
+  return false;
+}
+
+} // namespace
+
+void reportSyntaxError(ParseState &ps, SourceRange at, const char *unexpected,
+                       bool atEnd, const std::vector<const char *> &expected,
+                       bool wantsSemi, bool wantsExpr) {
+  std::string what = unexpected;
+  bool closing = what == "')'" || what == "']'" || what == "'}'";
+  uint32_t before = ps.lex.endBeforeLookahead();
+  if (wantsSemi && !closing && endsExpression(ps.lex.beforeLookahead())) {
+    // Point just past the expression, as a C compiler does.
+    uint32_t e = before;
+    ps.diags.report(DiagKind::syntax_error, SourceRange{at.file, e, e + 1},
+                    {"expected ';' after expression"});
+    return;
+  }
+  if (atEnd)
+    at = SourceRange{at.file, before, before};
+  std::string msg = "unexpected " + what;
+  if (wantsExpr) {
+    msg += ", expected expression";
+  } else if (!expected.empty() && expected.size() <= 4) {
+    msg += ", expected ";
+    for (size_t i = 0; i < expected.size(); ++i) {
+      if (i)
+        msg += i + 1 == expected.size() ? " or " : ", ";
+      msg += expected[i];
+    }
+  }
+  ps.diags.report(DiagKind::syntax_error, at, {msg});
+}
+
+void reportParserLimit(ParseState &ps, SourceRange at, const char *msg) {
+  std::string m = std::strcmp(msg, "memory exhausted") == 0
+                      ? "the program is nested too deeply"
+                      : std::string(msg);
+  ps.diags.report(DiagKind::syntax_error, at, {m});
+}
+
+} // namespace obs
