@@ -25,11 +25,16 @@ std::string sourceInputs() {
   return std::string(OBS_SOURCE_DIR) + "/test/lit/Inputs";
 }
 
-/// The built inputs (mini_vmlinux.o, usdt_sample).
+/// The built inputs (mini_vmlinux.o, usdt_sample): $OBS_TEST_BUILT_INPUTS,
+/// else the build's (test/CMakeLists.txt defines OBS_TEST_INPUTS to it).
 std::string builtInputs() {
   if (const char *e = std::getenv("OBS_TEST_BUILT_INPUTS"))
     return e;
+#ifdef OBS_TEST_INPUTS
+  return OBS_TEST_INPUTS;
+#else
   return std::string(OBS_BINARY_DIR) + "/test/lit/Inputs";
+#endif
 }
 
 bool exists(const std::string &p) { return ::access(p.c_str(), R_OK) == 0; }
@@ -475,6 +480,16 @@ TEST(RealMachine, VmlinuxTaskStruct) {
   auto sig = cat.kernelFunction("vfs_read", err);
   ASSERT_TRUE(sig) << err;
   EXPECT_EQ(sig->params.size(), 4u);
+  // Base types by their C spelling, though BTF says "long unsigned int".
+  EXPECT_EQ(cat.btfType("unsigned long"), types.integer(64, false));
+  EXPECT_EQ(cat.btfType("long"), types.integer(64, true));
+  EXPECT_EQ(cat.btfType("u32"), types.integer(32, false));
+  const Type *sk = cat.btfType("struct sock");
+  ASSERT_NE(sk, nullptr);
+  const Field *common = sk->field("__sk_common");
+  ASSERT_NE(common, nullptr);
+  EXPECT_NE(common->type->field("skc_dport"), nullptr);
+  EXPECT_NE(common->type->field("skc_rcv_saddr"), nullptr);
 }
 
 TEST(RealMachine, Libc) {

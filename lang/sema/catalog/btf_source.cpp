@@ -230,6 +230,24 @@ const Type *BtfSource::typeByName(const std::string &rawName) {
       if (k < 0)
         break;
       int id = btf__find_by_name_kind(btf_, bare.c_str(), k);
+      if (id <= 0 && k == BTF_KIND_INT) {
+        // C spellings of base types, as the kernel's DWARF names them.
+        static const std::unordered_map<std::string, const char *> gcc = {
+            {"unsigned long", "long unsigned int"},
+            {"unsigned long int", "long unsigned int"},
+            {"long", "long int"},
+            {"signed long", "long int"},
+            {"unsigned long long", "long long unsigned int"},
+            {"long long", "long long int"},
+            {"unsigned short", "short unsigned int"},
+            {"short", "short int"},
+            {"unsigned", "unsigned int"},
+            {"signed", "int"},
+            {"signed char", "signed char"},
+            {"bool", "_Bool"}};
+        if (auto it = gcc.find(bare); it != gcc.end())
+          id = btf__find_by_name_kind(btf_, it->second, k);
+      }
       if (id > 0) {
         out = convert(static_cast<uint32_t>(id));
         break;
