@@ -1,0 +1,116 @@
+//===- alerts.cpp - alert rules -------------------------------------------===//
+//
+// `alert NAME when COND [for D] [cooldown D] { ... }`. The condition reads
+// windowed maps; a scratch variable used as a key there binds each key of
+// the map (one alert instance per key) and is visible in the body. The body
+// sees the exemplar's context builtins (comm, pid, ...) and summary().
+//
+//===----------------------------------------------------------------------===//
+#include "lang/sema/passes.h"
+
+#include "lang/sema/checker.h"
+#include "lang/sema/units.h"
+
+#include <cmath>
+#include <set>
+
+namespace obs {
+namespace {
+
+/// The maps read by an expression.
+class MapReads : public Visitor<MapReads> {
+public:
+  void visitMapRef(Expr &e, MapRef &m) {
+    reads.push_back(&e);
+    traverse(e, m);
+  }
+  std::vector<Expr *> reads;
+};
+
+bool isBoolean(const Expr *e) {
+  if (auto *b = e->as<Binary>())
+    switch (b->op) {
+    case BinaryOp::Eq: case BinaryOp::Ne: case BinaryOp::Lt: case BinaryOp::Le:
+    case BinaryOp::Gt: case BinaryOp::Ge: case BinaryOp::LogAnd: case BinaryOp::LogOr:
+      return true;
+    default:
+      return false;
+    }
+  if (auto *u = e->as<Unary>())
+    return u->op == UnaryOp::Not;
+  return false;
+}
+
+uint64_t durationOf(SemaContext &ctx, Expr *e, const char *what) {
+  if (!e)
+    return 0;
+  auto c = evaluateConstant(ctx, e);
+  if (!c) {
+    ctx.diags.report(DiagKind::not_constant, e->range, {std::string("the duration after '") + what + "'"});
+    return 0;
+  }
+  if (c->isString || c->quantity.base != Quantity::Duration || c->quantity.perSecond) {
+    ctx.diags.report(DiagKind::unit_expected, e->range,
+                     {std::string("the value after '") + what + "'", "a duration",
+                      c->isString ? "a string" : c->quantity.describe()})
+        .hint("a duration is written like 500ms, 10s or 5m");
+    return 0;
+  }
+  return static_cast<uint64_t>(std::llround(c->value));
+}
+
+} // namespace
+
+void checkAlerts(SemaContext &ctx) {
+  std::map<std::string, const Alert *> seen;
+  for (Alert *a : ctx.ast.program.alerts) {
+    auto [it, fresh] = seen.emplace(a->name, a);
+    if (!fresh)
+      ctx.diags.report(DiagKind::duplicate_alert, a->nameRange, {a->name})
+          .note(it->second->nameRange, "first declared here");
+
+    AlertInfo info;
+    info.name = a->name;
+    Scope scope;
+    scope.alert = a;
+    scope.alertCondition = true;
+    scope.where = "alert";
+    ExprChecker checker(ctx, scope);
+    checker.check(a->cond);
+    // Every free variable of the condition must have bound a key.
+    for (const std::string &v : scope.keyVars) {
+      if (!scope.vars.count(v))
+        ctx.diags.report(DiagKind::undefined_variable, a->cond->range, {"$" + v})
+            .note("in an alert condition, a variable names each key of a map: @m[$" + v + "]");
+      info.keyVariables.push_back("$" + v);
+    }
+    MapReads reads;
+    reads.visit(a->cond);
+    for (Expr *r : reads.reads) {
+      auto *m = r->as<MapRef>();
+      auto mi = ctx.maps.find("@" + m->name);
+      if (mi == ctx.maps.end())
+        continue;
+      if (!mi->second.window.present())
+        ctx.diags.report(DiagKind::alert_needs_window, r->range, {a->name, "@" + m->name})
+            .hint("give the map a window: @" + m->name + "[...] = rate() over 1s");
+      else if (info.map.empty())
+        info.map = "@" + m->name;
+    }
+    if (reads.reads.empty())
+      ctx.diags.report(DiagKind::alert_needs_window, a->cond->range, {a->name, "(none)"})
+          .note("an alert condition must read a windowed map");
+    if (a->cond->type && !isBoolean(a->cond))
+      ctx.diags.report(DiagKind::alert_cond_not_bool, a->cond->range,
+                       {a->name, a->cond->type->str()})
+          .hint("compare it with a threshold, as in @m[$k] > 50/s");
+    info.forNs = durationOf(ctx, a->forDuration, "for");
+    info.cooldownNs = durationOf(ctx, a->cooldown, "cooldown");
+
+    scope.alertCondition = false;
+    checker.visit(a->body);
+    ctx.alerts.push_back(info);
+  }
+}
+
+} // namespace obs

@@ -1,0 +1,42 @@
+//===- units.h - unit dimensions and constant evaluation ------------------===//
+//
+// Units are types: a Quantity travels with every number. These are the
+// rules for combining them, and the constant evaluator used for window
+// lengths, params and aggregation arguments.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "lang/sema/sema.h"
+
+#include <optional>
+#include <string>
+
+namespace obs {
+
+/// A constant: its value in the base unit (ns, bytes, per second) and its
+/// dimension.
+struct Constant {
+  double value = 0;
+  Quantity quantity;
+  bool isString = false;
+  std::string text;
+};
+
+/// Folds literals, params, unary minus and arithmetic; nullopt when `e` is
+/// not constant (nothing is reported).
+std::optional<Constant> evaluateConstant(SemaContext &ctx, const Expr *e);
+
+/// The dimension of `lhs op rhs`, or nullopt when the combination is
+/// meaningless; `verb` then names the operation for the message
+/// ("compare", "add", "multiply" ...).
+std::optional<Quantity> combineQuantities(BinaryOp op, Quantity lhs, Quantity rhs,
+                                          const char *&verb);
+
+/// True when a value of `from` may be used where `to` is expected.
+bool quantitiesCompatible(Quantity a, Quantity b);
+
+/// A hint on how to write a literal of this dimension.
+std::string unitHint(Quantity q);
+
+} // namespace obs
