@@ -10,6 +10,7 @@
 #include "lang/grammar/parser.h"
 
 #include <cstring>
+#include <type_traits>
 #include <string>
 
 namespace obs {
@@ -152,6 +153,100 @@ Expr *checkDuration(ParseState &ps, Expr *e, const char *what) {
 
 namespace {
 
+/// Deeper trees are refused: later stages walk the tree recursively, and a
+/// left-recursive chain (a+a+a..., x.a.a...) does not grow Bison's stack.
+constexpr unsigned kMaxDepth = 512;
+
+bool tooDeep(const Expr *e, unsigned d);
+bool tooDeep(const Block *b, unsigned d);
+
+bool tooDeep(const Stmt *s, unsigned d) {
+  if (!s)
+    return false;
+  if (d > kMaxDepth)
+    return true;
+  return std::visit(
+      [&](const auto &n) -> bool {
+        using T = std::decay_t<decltype(n)>;
+        if constexpr (std::is_same_v<T, ExprStmt>)
+          return tooDeep(n.expr, d + 1);
+        else if constexpr (std::is_same_v<T, Assign>)
+          return tooDeep(n.target, d + 1) || tooDeep(n.value, d + 1) ||
+                 (n.window && (tooDeep(n.window->over, d + 1) ||
+                               tooDeep(n.window->every, d + 1)));
+        else if constexpr (std::is_same_v<T, If>)
+          return tooDeep(n.cond, d + 1) || tooDeep(n.then, d + 1) ||
+                 tooDeep(n.otherwise, d + 1);
+        else if constexpr (std::is_same_v<T, Unroll>)
+          return tooDeep(n.count, d + 1) || tooDeep(n.body, d + 1);
+        else if constexpr (std::is_same_v<T, While>)
+          return tooDeep(n.cond, d + 1) || tooDeep(n.body, d + 1);
+        else if constexpr (std::is_same_v<T, BlockStmt>)
+          return tooDeep(n.block, d + 1);
+        else
+          return false;
+      },
+      s->node);
+}
+
+bool tooDeep(const Block *b, unsigned d) {
+  if (!b)
+    return false;
+  if (d > kMaxDepth)
+    return true;
+  for (const Stmt *s : b->stmts)
+    if (tooDeep(s, d + 1))
+      return true;
+  return false;
+}
+
+bool tooDeep(const std::vector<Expr *> &v, unsigned d) {
+  for (const Expr *e : v)
+    if (tooDeep(e, d))
+      return true;
+  return false;
+}
+
+bool tooDeep(const Expr *e, unsigned d) {
+  if (!e)
+    return false;
+  if (d > kMaxDepth)
+    return true;
+  return std::visit(
+      [&](const auto &n) -> bool {
+        using T = std::decay_t<decltype(n)>;
+        if constexpr (std::is_same_v<T, MapRef>)
+          return tooDeep(n.keys, d + 1);
+        else if constexpr (std::is_same_v<T, Call>)
+          return tooDeep(n.args, d + 1);
+        else if constexpr (std::is_same_v<T, Tuple>)
+          return tooDeep(n.elems, d + 1);
+        else if constexpr (std::is_same_v<T, Unary> || std::is_same_v<T, Cast> ||
+                           std::is_same_v<T, Sizeof>)
+          return tooDeep(n.operand, d + 1);
+        else if constexpr (std::is_same_v<T, Binary>)
+          return tooDeep(n.lhs, d + 1) || tooDeep(n.rhs, d + 1);
+        else if constexpr (std::is_same_v<T, Ternary>)
+          return tooDeep(n.cond, d + 1) || tooDeep(n.then, d + 1) ||
+                 tooDeep(n.otherwise, d + 1);
+        else if constexpr (std::is_same_v<T, FieldAccess>)
+          return tooDeep(n.base, d + 1);
+        else if constexpr (std::is_same_v<T, Index>)
+          return tooDeep(n.base, d + 1) || tooDeep(n.index, d + 1);
+        else
+          return false;
+      },
+      e->node);
+}
+
+bool refuseDeep(ParseState &ps, SourceRange r, bool deep) {
+  if (deep)
+    ps.diags.report(DiagKind::syntax_error, r,
+                    {"this item is nested too deeply (more than " +
+                     std::to_string(kMaxDepth) + " levels)"});
+  return deep;
+}
+
 /// Tokens after which an expression may have ended.
 bool endsExpression(int tok) {
   switch (tok) {
@@ -164,6 +259,31 @@ bool endsExpression(int tok) {
 }
 
 } // namespace
+
+void addProbe(ParseState &ps, Probe *p) {
+  if (!refuseDeep(ps, p->range, tooDeep(p->predicate, 0) || tooDeep(p->body, 0)))
+    ps.into.probes.push_back(p);
+}
+
+void addAlert(ParseState &ps, Alert *a) {
+  bool deep = tooDeep(a->cond, 0) || tooDeep(a->forDuration, 0) ||
+              tooDeep(a->cooldown, 0) || tooDeep(a->body, 0);
+  if (!refuseDeep(ps, a->range, deep))
+    ps.into.alerts.push_back(a);
+}
+
+void addImport(ParseState &ps, Import *i) {
+  bool deep = false;
+  for (const ParamOverride &o : i->overrides)
+    deep = deep || tooDeep(o.value, 0);
+  if (!refuseDeep(ps, i->range, deep))
+    ps.into.imports.push_back(i);
+}
+
+void addParam(ParseState &ps, ParamDecl *d) {
+  if (!refuseDeep(ps, d->range, tooDeep(d->value, 0)))
+    ps.into.params.push_back(d);
+}
 
 void reportSyntaxError(ParseState &ps, SourceRange at, const char *unexpected,
                        bool atEnd, const std::vector<const char *> &expected,
@@ -180,6 +300,21 @@ void reportSyntaxError(ParseState &ps, SourceRange at, const char *unexpected,
   }
   if (atEnd)
     at = SourceRange{at.file, before, before};
+  auto wants = [&](const char *name) {
+    for (const char *e : expected)
+      if (std::strcmp(e, name) == 0)
+        return true;
+    return false;
+  };
+  // An unclosed bracket before a block or the end of a statement.
+  bool endsStmt = what == "'{'" || what == "';'" || what == "'}'" || atEnd;
+  for (const char *close : {"')'", "']'"}) {
+    if (endsStmt && wants(close) && !wantsSemi) {
+      ps.diags.report(DiagKind::syntax_error, at,
+                      {std::string("expected ") + close + " before " + what});
+      return;
+    }
+  }
   std::string msg = "unexpected " + what;
   if (wantsExpr) {
     msg += ", expected expression";

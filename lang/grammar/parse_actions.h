@@ -29,6 +29,12 @@ Import *makeImport(ParseState &ps, SourceRange r, Expr *path,
 /// Reports bad_window when `e` is a literal that is not a duration; params
 /// and other names are left for sema. Returns `e`.
 Expr *checkDuration(ParseState &ps, Expr *e, const char *what);
+/// Append a finished top-level item to the program, unless it is nested
+/// too deeply for the recursive stages after this one (then it is reported).
+void addProbe(ParseState &ps, Probe *p);
+void addAlert(ParseState &ps, Alert *a);
+void addImport(ParseState &ps, Import *i);
+void addParam(ParseState &ps, ParamDecl *d);
 /// Renders a Bison syntax error as one syntax_error diagnostic.
 void reportSyntaxError(ParseState &ps, SourceRange at, const char *unexpected,
                        bool atEnd, const std::vector<const char *> &expected,

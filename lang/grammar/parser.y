@@ -48,8 +48,10 @@ using namespace obs;
       (Cur).begin = (Cur).end = YYRHSLOC(Rhs, 0).end;                         \
     }                                                                         \
   } while (0)
-/* Deep nesting ends in a diagnostic, not in a deep recursion later. */
-#define YYMAXDEPTH 3000
+/* Deep nesting ends in a diagnostic, not in a deep recursion later. The
+   stacks are fixed arrays (C++ location types are not relocated). */
+#define YYINITDEPTH 2000
+#define YYMAXDEPTH 2000
 
 static int obsyylex(OBSYYSTYPE *v, SourceRange *l, ParseState &ps) {
   return ps.lex.next(v, l);
@@ -127,10 +129,10 @@ program: %empty
   | program item
   ;
 
-item: probe            { ps.into.probes.push_back($1); }
-  | alert              { ps.into.alerts.push_back($1); }
-  | import             { ps.into.imports.push_back($1); }
-  | PARAM IDENT '=' expr ';' { ps.into.params.push_back(ps.ctx.make<ParamDecl>(@$, *$2, $4)); }
+item: probe            { addProbe(ps, $1); }
+  | alert              { addAlert(ps, $1); }
+  | import             { addImport(ps, $1); }
+  | PARAM IDENT '=' expr ';' { addParam(ps, ps.ctx.make<ParamDecl>(@$, *$2, $4)); }
   | INCLUDE            { ps.into.includes.push_back(Include{@$, *$1}); }
   | error '}'          { ps.lex.skipToTopLevel(); }
   | error ';'          { ps.lex.skipToTopLevel(); }
