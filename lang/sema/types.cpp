@@ -22,10 +22,8 @@ std::string Quantity::describe() const {
     if (perSecond)
       return "a rate (per second)";
     return base == Plain ? "a plain number" : "a count";
-  case Size:
-    return perSecond ? "a size per second" : "a size";
-  case Duration:
-    return perSecond ? "a duration per second" : "a duration";
+  case Size: return perSecond ? "a size per second" : "a size";
+  case Duration: return perSecond ? "a duration per second" : "a duration";
   }
   return "a plain number";
 }
@@ -33,14 +31,9 @@ std::string Quantity::describe() const {
 Quantity Quantity::fromLiteral(Unit u) {
   Quantity q;
   switch (u) {
-  case Unit::None:
-    break;
-  case Unit::Duration:
-    q.base = Duration;
-    break;
-  case Unit::Size:
-    q.base = Size;
-    break;
+  case Unit::None: break;
+  case Unit::Duration: q.base = Duration; break;
+  case Unit::Size: q.base = Size; break;
   case Unit::Rate:
     q.base = Count;
     q.perSecond = true;
@@ -107,16 +100,12 @@ const char *quantityTag(Quantity q) {
 
 uint32_t alignOf(const Type *t) {
   switch (t->kind) {
-  case TypeKind::Integer:
-    return std::max(1u, std::min(8u, t->bits / 8));
-  case TypeKind::Array:
-    return t->pointee ? alignOf(t->pointee) : 1;
+  case TypeKind::Integer: return std::max(1u, std::min(8u, t->bits / 8));
+  case TypeKind::Array: return t->pointee ? alignOf(t->pointee) : 1;
   case TypeKind::String:
   case TypeKind::Buffer:
-  case TypeKind::Void:
-    return 1;
-  case TypeKind::Inet:
-    return 4;
+  case TypeKind::Void: return 1;
+  case TypeKind::Inet: return 4;
   case TypeKind::Record: {
     uint32_t a = 1;
     for (const Field &f : t->recordFields())
@@ -130,8 +119,7 @@ uint32_t alignOf(const Type *t) {
       a = std::max(a, alignOf(e));
     return a;
   }
-  default:
-    return 8;
+  default: return 8;
   }
 }
 
@@ -141,24 +129,16 @@ uint32_t alignUp(uint32_t v, uint32_t a) { return (v + a - 1) / a * a; }
 
 uint32_t Type::storageSize() const {
   switch (kind) {
-  case TypeKind::Void:
-    return 0;
-  case TypeKind::Integer:
-    return std::max(1u, bits / 8);
-  case TypeKind::Float:
-    return 8;
-  case TypeKind::String:
-    return size;
-  case TypeKind::Buffer:
-    return 1 + size; // a length byte, then the bytes
+  case TypeKind::Void: return 0;
+  case TypeKind::Integer: return std::max(1u, bits / 8);
+  case TypeKind::Float: return 8;
+  case TypeKind::String: return size;
+  case TypeKind::Buffer: return 1 + size; // a length byte, then the bytes
   case TypeKind::Pointer:
   case TypeKind::Symbol:
-  case TypeKind::Timestamp:
-    return 8;
-  case TypeKind::Array:
-    return pointee ? pointee->storageSize() * count : 0;
-  case TypeKind::Record:
-    return size;
+  case TypeKind::Timestamp: return 8;
+  case TypeKind::Array: return pointee ? pointee->storageSize() * count : 0;
+  case TypeKind::Record: return size;
   case TypeKind::Tuple: {
     // C layout: each element at its natural alignment, the whole padded.
     uint32_t off = 0, align = 1;
@@ -169,10 +149,8 @@ uint32_t Type::storageSize() const {
     }
     return alignUp(off, align);
   }
-  case TypeKind::Stack:
-    return 8 * count; // the frames, as addresses
-  case TypeKind::Inet:
-    return 20; // address family (4) + up to 16 address bytes
+  case TypeKind::Stack: return 8 * count; // the frames, as addresses
+  case TypeKind::Inet: return 20; // address family (4) + up to 16 address bytes
   case TypeKind::Aggregation:
     // The mergeable partial state of one slot.
     switch (aggregation) {
@@ -180,11 +158,9 @@ uint32_t Type::storageSize() const {
     case AggregationKind::Sum:
     case AggregationKind::Min:
     case AggregationKind::Max:
-    case AggregationKind::Rate:
-      return 8;
+    case AggregationKind::Rate: return 8;
     case AggregationKind::Avg:
-    case AggregationKind::Stats:
-      return 16; // count, sum
+    case AggregationKind::Stats: return 16; // count, sum
     case AggregationKind::Hist:
       return 8 * 66; // log2 buckets: negative, zero, 2^0..2^63
     case AggregationKind::Lhist:
@@ -193,8 +169,7 @@ uint32_t Type::storageSize() const {
     case AggregationKind::R2:
     case AggregationKind::Predict:
       return 40; // n, Σt, Σv, Σtv, Σt² (plus Σv² for r2 kept by codegen)
-    case AggregationKind::Quantile:
-      return 8 * count;
+    case AggregationKind::Quantile: return 8 * count;
     }
     return 8;
   }
@@ -203,8 +178,7 @@ uint32_t Type::storageSize() const {
 
 std::string Type::str() const {
   switch (kind) {
-  case TypeKind::Void:
-    return "void";
+  case TypeKind::Void: return "void";
   case TypeKind::Integer: {
     std::string s = (isSigned ? "int" : "uint") + std::to_string(bits);
     if (const char *tag = quantityTag(quantity); *tag)
@@ -219,8 +193,7 @@ std::string Type::str() const {
   }
   case TypeKind::String:
     return size ? "string[" + std::to_string(size) + "]" : "string[]";
-  case TypeKind::Buffer:
-    return "buffer[" + std::to_string(size) + "]";
+  case TypeKind::Buffer: return "buffer[" + std::to_string(size) + "]";
   case TypeKind::Pointer: {
     std::string p = pointee ? pointee->str() : "void";
     return p + (p.back() == '*' ? "*" : " *");
@@ -228,8 +201,7 @@ std::string Type::str() const {
   case TypeKind::Array:
     return (pointee ? pointee->str() : "void") + "[" + std::to_string(count) +
            "]";
-  case TypeKind::Record:
-    return name;
+  case TypeKind::Record: return name;
   case TypeKind::Tuple: {
     std::string s = "(";
     for (size_t i = 0; i < elements.size(); ++i)
@@ -239,18 +211,15 @@ std::string Type::str() const {
   case TypeKind::Stack:
     return std::string(isUser ? "ustack" : "kstack") + "[" +
            std::to_string(count) + "]";
-  case TypeKind::Symbol:
-    return isUser ? "usym" : "ksym";
+  case TypeKind::Symbol: return isUser ? "usym" : "ksym";
   case TypeKind::Aggregation: {
     std::string s = aggregationName(aggregation);
     if (const char *tag = quantityTag(quantity); *tag)
       s += std::string(" [") + tag + "]";
     return s;
   }
-  case TypeKind::Timestamp:
-    return "timestamp";
-  case TypeKind::Inet:
-    return "inet";
+  case TypeKind::Timestamp: return "timestamp";
+  case TypeKind::Inet: return "inet";
   }
   return "?";
 }
@@ -270,7 +239,8 @@ std::string ptrKey(const Type *t) {
 std::string keyOf(const Type &t) {
   std::string k = std::to_string(static_cast<int>(t.kind));
   k += ':' + std::to_string(t.bits) + ':' + (t.isSigned ? "s" : "u");
-  k += ':' + std::to_string(t.quantity.base) + (t.quantity.perSecond ? "/" : "");
+  k +=
+      ':' + std::to_string(t.quantity.base) + (t.quantity.perSecond ? "/" : "");
   k += ':' + std::to_string(t.size) + ':' + std::to_string(t.count);
   k += ':' + std::string(t.isUser ? "U" : "K");
   k += ':' + std::to_string(static_cast<int>(t.aggregation));

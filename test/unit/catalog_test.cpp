@@ -84,7 +84,7 @@ TEST(Wildcard, Match) {
   EXPECT_FALSE(wildcardMatch("sys_[a-d]*", "sys_exit"));
   EXPECT_TRUE(wildcardMatch("a*b*c", "aXbYbZc"));
   EXPECT_FALSE(wildcardMatch("a*b*c", "aXbYbZ"));
-  EXPECT_TRUE(wildcardMatch("x[", "x["));  // unclosed bracket is literal
+  EXPECT_TRUE(wildcardMatch("x[", "x[")); // unclosed bracket is literal
   EXPECT_FALSE(wildcardMatch("read", "readline"));
   EXPECT_TRUE(hasWildcard("read*"));
   EXPECT_FALSE(hasWildcard("/bin/bash"));
@@ -109,10 +109,12 @@ TEST_F(Hermetic, TracepointWildcards) {
   EXPECT_EQ(all.size(), 14u);
   EXPECT_EQ(all.front(), "syscalls:sys_enter_accept4");
   auto opens = names(cat.matchTracepoints("syscalls", "sys_*_open*"));
-  EXPECT_EQ(opens, (std::vector<std::string>{"syscalls:sys_enter_open", "syscalls:sys_enter_openat",
-                                             "syscalls:sys_exit_open", "syscalls:sys_exit_openat"}));
+  EXPECT_EQ(opens, (std::vector<std::string>{
+                       "syscalls:sys_enter_open", "syscalls:sys_enter_openat",
+                       "syscalls:sys_exit_open", "syscalls:sys_exit_openat"}));
   auto acrossCats = names(cat.matchTracepoints("*", "sched_wakeup*"));
-  EXPECT_EQ(acrossCats, (std::vector<std::string>{"sched:sched_wakeup", "sched:sched_wakeup_new"}));
+  EXPECT_EQ(acrossCats, (std::vector<std::string>{"sched:sched_wakeup",
+                                                  "sched:sched_wakeup_new"}));
   EXPECT_EQ(names(cat.matchTracepoints("sched", "sched_switch")),
             std::vector<std::string>{"sched:sched_switch"});
   EXPECT_TRUE(cat.matchTracepoints("sched", "nosuch").empty());
@@ -158,7 +160,8 @@ TEST_F(Hermetic, TracepointArgsArrays) {
   const Type *t = cat.tracepointArgs("sock", "inet_sock_set_state", err);
   ASSERT_NE(t, nullptr) << err;
   EXPECT_EQ(t->field("saddr")->type, types.array(types.integer(8, false), 4));
-  EXPECT_EQ(t->field("saddr_v6")->type, types.array(types.integer(8, false), 16));
+  EXPECT_EQ(t->field("saddr_v6")->type,
+            types.array(types.integer(8, false), 16));
   EXPECT_EQ(t->field("skaddr")->type->kind, TypeKind::Pointer);
 }
 
@@ -168,7 +171,8 @@ TEST_F(Hermetic, EveryCheckedInFormatParses) {
   int n = 0;
   while (std::getline(in, line)) {
     auto colon = line.find(':');
-    const Type *t = cat.tracepointArgs(line.substr(0, colon), line.substr(colon + 1), err);
+    const Type *t =
+        cat.tracepointArgs(line.substr(0, colon), line.substr(colon + 1), err);
     EXPECT_NE(t, nullptr) << line << ": " << err;
     if (t) {
       EXPECT_GT(t->size, 8u) << line;
@@ -267,7 +271,8 @@ TEST_F(Hermetic, BtfSockCommonUnionsAndBitfields) {
   EXPECT_EQ(pair->offset, 0u);
   EXPECT_EQ(sc->field("skc_dport")->type, types.integer(16, false));
   EXPECT_EQ(sc->field("skc_family")->type, types.integer(16, false));
-  EXPECT_EQ(sc->field("skc_state")->type, types.integer(8, false)); // volatile dropped
+  EXPECT_EQ(sc->field("skc_state")->type,
+            types.integer(8, false)); // volatile dropped
   const Field *reuse = sc->field("skc_reuse");
   const Field *reuseport = sc->field("skc_reuseport");
   EXPECT_EQ(reuse->bitSize, 4u);
@@ -290,7 +295,8 @@ TEST_F(Hermetic, BtfTypedefsEnumsAndBaseTypes) {
   EXPECT_EQ(cat.btfType("unsigned int"), types.integer(32, false));
   EXPECT_EQ(cat.btfType("char"), types.integer(8, true));
   EXPECT_EQ(cat.btfType("enum pid_type"), types.integer(32, false));
-  EXPECT_EQ(cat.btfType("struct task_struct *"), types.pointer(cat.btfType("struct task_struct")));
+  EXPECT_EQ(cat.btfType("struct task_struct *"),
+            types.pointer(cat.btfType("struct task_struct")));
   EXPECT_EQ(cat.btfType("struct nosuch"), nullptr);
   EXPECT_EQ(cat.btfType("nosuch_t"), nullptr);
   const Type *atomic = cat.btfType("atomic_t");
@@ -306,7 +312,8 @@ TEST_F(Hermetic, KernelFunctions) {
   EXPECT_TRUE(cat.hasKernelFunction("vfs_read"));
   EXPECT_FALSE(cat.hasKernelFunction("nosuch"));
   EXPECT_EQ(cat.matchKernelFunctions("vfs_*"),
-            (std::vector<std::string>{"vfs_fsync", "vfs_open", "vfs_read", "vfs_unlink", "vfs_write"}));
+            (std::vector<std::string>{"vfs_fsync", "vfs_open", "vfs_read",
+                                      "vfs_unlink", "vfs_write"}));
   auto sig = cat.kernelFunction("vfs_read", err);
   ASSERT_TRUE(sig) << err;
   ASSERT_EQ(sig->params.size(), 4u);
@@ -332,7 +339,8 @@ TEST_F(Hermetic, KprobeCandidates) {
   auto ext4 = cat.matchKprobeFunctions("ext4_*");
   EXPECT_EQ(ext4, std::vector<std::string>{"ext4_file_read_iter"});
   auto tcp = cat.matchKprobeFunctions("tcp_v?_connect");
-  EXPECT_EQ(tcp, (std::vector<std::string>{"tcp_v4_connect", "tcp_v6_connect"}));
+  EXPECT_EQ(tcp,
+            (std::vector<std::string>{"tcp_v4_connect", "tcp_v6_connect"}));
 }
 
 TEST_F(Hermetic, RawTracepoints) {
@@ -347,7 +355,8 @@ TEST_F(Hermetic, RawTracepoints) {
   ASSERT_EQ(sw->params.size(), 4u);
   EXPECT_EQ(sw->params[0].name, "preempt");
   EXPECT_EQ(sw->params[1].name, "prev");
-  EXPECT_EQ(sw->params[1].type, types.pointer(cat.btfType("struct task_struct")));
+  EXPECT_EQ(sw->params[1].type,
+            types.pointer(cat.btfType("struct task_struct")));
   EXPECT_EQ(sw->params[3].type, types.integer(32, false));
   // Otherwise argN from the typedef.
   auto se = cat.rawTracepoint("sys_enter", err);
@@ -388,7 +397,8 @@ TEST_F(Hermetic, UprobeSymbols) {
   ASSERT_TRUE(exists(bin));
   EXPECT_EQ(cat.resolveBinary(bin, err), bin);
   auto reads = cat.matchUprobeFunctions(bin, "obs_sample_read*", err);
-  EXPECT_EQ(reads, (std::vector<std::string>{"obs_sample_read_block", "obs_sample_read_line"}));
+  EXPECT_EQ(reads, (std::vector<std::string>{"obs_sample_read_block",
+                                             "obs_sample_read_line"}));
   auto main = cat.symbol(bin, "main", err);
   ASSERT_TRUE(main) << err;
   EXPECT_GT(main->address, 0u);

@@ -34,15 +34,18 @@ TEST(Types, Spelling) {
   TypeTable t;
   EXPECT_EQ(t.u64()->str(), "uint64");
   EXPECT_EQ(t.integer(32, true)->str(), "int32");
-  EXPECT_EQ(t.integer(64, false, Quantity{Quantity::Size})->str(), "uint64 [size]");
-  EXPECT_EQ(t.floating(Quantity{Quantity::Count, true})->str(), "float [count/s]");
+  EXPECT_EQ(t.integer(64, false, Quantity{Quantity::Size})->str(),
+            "uint64 [size]");
+  EXPECT_EQ(t.floating(Quantity{Quantity::Count, true})->str(),
+            "float [count/s]");
   EXPECT_EQ(t.string(64)->str(), "string[64]");
   EXPECT_EQ(t.string(0)->str(), "string[]");
   EXPECT_EQ(t.buffer(32)->str(), "buffer[32]");
   EXPECT_EQ(t.pointer(t.integer(8, true))->str(), "int8 *");
   EXPECT_EQ(t.pointer(t.pointer(t.voidType()))->str(), "void **");
   EXPECT_EQ(t.array(t.integer(8, false), 4)->str(), "uint8[4]");
-  EXPECT_EQ(t.tuple({t.integer(32, true), t.string(16)})->str(), "(int32, string[16])");
+  EXPECT_EQ(t.tuple({t.integer(32, true), t.string(16)})->str(),
+            "(int32, string[16])");
   EXPECT_EQ(t.aggregation(AggregationKind::Count, nullptr)->str(), "count");
   EXPECT_EQ(t.stack(false, 127)->str(), "kstack[127]");
   EXPECT_EQ(t.symbol(false)->str(), "ksym");
@@ -70,16 +73,20 @@ TEST(Types, QuantityDescribe) {
   EXPECT_EQ((Quantity{Quantity::Count}).describe(), "a count");
   EXPECT_EQ((Quantity{Quantity::Size}).describe(), "a size");
   EXPECT_EQ((Quantity{Quantity::Duration}).describe(), "a duration");
-  EXPECT_EQ((Quantity{Quantity::Count, true}).describe(), "a rate (per second)");
+  EXPECT_EQ((Quantity{Quantity::Count, true}).describe(),
+            "a rate (per second)");
   EXPECT_EQ((Quantity{Quantity::Size, true}).describe(), "a size per second");
 }
 
 TEST(Types, QuantityFromLiteral) {
   EXPECT_EQ(Quantity::fromLiteral(Unit::None), Quantity{});
-  EXPECT_EQ(Quantity::fromLiteral(Unit::Duration), (Quantity{Quantity::Duration}));
+  EXPECT_EQ(Quantity::fromLiteral(Unit::Duration),
+            (Quantity{Quantity::Duration}));
   EXPECT_EQ(Quantity::fromLiteral(Unit::Size), (Quantity{Quantity::Size}));
-  EXPECT_EQ(Quantity::fromLiteral(Unit::Rate), (Quantity{Quantity::Count, true}));
-  EXPECT_EQ(Quantity::fromLiteral(Unit::ByteRate), (Quantity{Quantity::Size, true}));
+  EXPECT_EQ(Quantity::fromLiteral(Unit::Rate),
+            (Quantity{Quantity::Count, true}));
+  EXPECT_EQ(Quantity::fromLiteral(Unit::ByteRate),
+            (Quantity{Quantity::Size, true}));
 }
 
 TEST(Types, AggregationNames) {

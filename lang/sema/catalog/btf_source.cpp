@@ -1,4 +1,5 @@
-//===- btf_source.cpp - kernel BTF as obs Types, one type at a time --------===//
+//===- btf_source.cpp - kernel BTF as obs Types, one type at a time
+//--------===//
 #include "lang/sema/catalog/btf_source.h"
 
 #include <algorithm>
@@ -20,8 +21,8 @@ std::string trim(std::string s) {
 
 } // namespace
 
-std::unique_ptr<BtfSource> BtfSource::load(TypeTable &types, const std::string &path,
-                                           std::string &err) {
+std::unique_ptr<BtfSource>
+BtfSource::load(TypeTable &types, const std::string &path, std::string &err) {
   struct btf *b = btf__parse(path.c_str(), nullptr);
   if (!b) {
     err = "cannot read BTF from " + path + ": " + std::strerror(errno);
@@ -51,11 +52,8 @@ uint32_t BtfSource::skipModifiers(uint32_t id) const {
     case BTF_KIND_CONST:
     case BTF_KIND_VOLATILE:
     case BTF_KIND_RESTRICT:
-    case BTF_KIND_TYPE_TAG:
-      id = t->type;
-      continue;
-    default:
-      return id;
+    case BTF_KIND_TYPE_TAG: id = t->type; continue;
+    default: return id;
     }
   }
 }
@@ -81,13 +79,9 @@ const Type *BtfSource::convert(uint32_t id, const std::string &nameHint) {
       out = types_.integer(bits, (enc & BTF_INT_SIGNED) || name == "char");
     break;
   }
-  case BTF_KIND_FLOAT:
-    out = types_.floating();
-    break;
+  case BTF_KIND_FLOAT: out = types_.floating(); break;
   case BTF_KIND_ENUM:
-  case BTF_KIND_ENUM64:
-    out = types_.integer(t->size * 8, btf_kflag(t));
-    break;
+  case BTF_KIND_ENUM64: out = types_.integer(t->size * 8, btf_kflag(t)); break;
   case BTF_KIND_PTR: {
     uint32_t target = skipModifiers(t->type);
     const struct btf_type *tt = btf__type_by_id(btf_, target);
@@ -105,7 +99,8 @@ const Type *BtfSource::convert(uint32_t id, const std::string &nameHint) {
     const char *en = et ? btf__name_by_offset(btf_, et->name_off) : nullptr;
     // `char comm[16]` reads as a string, as in bpftrace.
     if (et && btf_is_int(et) && et->size == 1 &&
-        ((btf_int_encoding(et) & BTF_INT_CHAR) || (en && std::strcmp(en, "char") == 0)))
+        ((btf_int_encoding(et) & BTF_INT_CHAR) ||
+         (en && std::strcmp(en, "char") == 0)))
       out = types_.string(a->nelems);
     else
       out = types_.array(convert(a->type), a->nelems);
@@ -120,7 +115,8 @@ const Type *BtfSource::convert(uint32_t id, const std::string &nameHint) {
     else if (!nameHint.empty())
       recName = nameHint;
     else
-      recName = std::string(isUnion ? "union " : "struct ") + "<anon:" + std::to_string(id) + ">";
+      recName = std::string(isUnion ? "union " : "struct ") +
+                "<anon:" + std::to_string(id) + ">";
     Type *rec = types_.createRecord(recName, isUnion);
     if (!rec) {
       // A complete record of that name exists (a duplicate in BTF, or made
@@ -141,7 +137,8 @@ const Type *BtfSource::convert(uint32_t id, const std::string &nameHint) {
     if (full > 0) {
       out = convert(static_cast<uint32_t>(full));
     } else {
-      std::string recName = std::string(kind == BTF_KIND_UNION ? "union " : "struct ") + name;
+      std::string recName =
+          std::string(kind == BTF_KIND_UNION ? "union " : "struct ") + name;
       Type *rec = types_.createRecord(recName, kind == BTF_KIND_UNION);
       out = rec ? rec : types_.record(recName);
     }
@@ -155,9 +152,7 @@ const Type *BtfSource::convert(uint32_t id, const std::string &nameHint) {
   case BTF_KIND_CONST:
   case BTF_KIND_VOLATILE:
   case BTF_KIND_RESTRICT:
-  case BTF_KIND_TYPE_TAG:
-    out = convert(t->type, nameHint);
-    break;
+  case BTF_KIND_TYPE_TAG: out = convert(t->type, nameHint); break;
   default: // FUNC, FUNC_PROTO, VAR, DATASEC, DECL_TAG: no value type
     out = types_.voidType();
     break;
@@ -225,7 +220,8 @@ const Type *BtfSource::typeByName(const std::string &rawName) {
     else if (strip("enum "))
       kinds[0] = BTF_KIND_ENUM, kinds[1] = BTF_KIND_ENUM64;
     else
-      kinds[0] = BTF_KIND_TYPEDEF, kinds[1] = BTF_KIND_INT, kinds[2] = BTF_KIND_FLOAT;
+      kinds[0] = BTF_KIND_TYPEDEF, kinds[1] = BTF_KIND_INT,
+      kinds[2] = BTF_KIND_FLOAT;
     for (int k : kinds) {
       if (k < 0)
         break;
@@ -277,7 +273,8 @@ void BtfSource::indexNames() {
     if (kind == BTF_KIND_FUNC) {
       if (functionIds_.emplace(name, id).second)
         functionNames_.push_back(name);
-    } else if (std::strncmp(name, kRawTracepointPrefix.c_str(), prefixLen) == 0) {
+    } else if (std::strncmp(name, kRawTracepointPrefix.c_str(), prefixLen) ==
+               0) {
       std::string tp = name + prefixLen;
       if (rawTracepointIds_.emplace(tp, id).second)
         rawTracepointNames_.push_back(tp);
@@ -292,13 +289,20 @@ const std::vector<std::string> &BtfSource::functionNames() {
   return functionNames_;
 }
 
+bool BtfSource::hasFunction(const std::string &name) const {
+  if (indexed_)
+    return functionIds_.count(name) != 0;
+  return btf__find_by_name_kind(btf_, name.c_str(), BTF_KIND_FUNC) > 0;
+}
+
 const std::vector<std::string> &BtfSource::rawTracepointNames() {
   indexNames();
   return rawTracepointNames_;
 }
 
 std::optional<FunctionSignature> BtfSource::signature(const std::string &name,
-                                                      uint32_t protoId, bool dropFirst,
+                                                      uint32_t protoId,
+                                                      bool dropFirst,
                                                       std::string &err) {
   const struct btf_type *proto = btf__type_by_id(btf_, protoId);
   if (!proto || !btf_is_func_proto(proto)) {
@@ -337,11 +341,12 @@ std::optional<FunctionSignature> BtfSource::function(const std::string &name,
   return signature(name, btf__type_by_id(btf_, id)->type, false, err);
 }
 
-std::optional<FunctionSignature> BtfSource::rawTracepoint(const std::string &name,
-                                                          std::string &err) {
+std::optional<FunctionSignature>
+BtfSource::rawTracepoint(const std::string &name, std::string &err) {
   // The kernel's __bpf_trace_NAME function has the same parameters and
   // their names; the btf_trace_NAME typedef has only types.
-  int fn = btf__find_by_name_kind(btf_, ("__bpf_trace_" + name).c_str(), BTF_KIND_FUNC);
+  int fn = btf__find_by_name_kind(btf_, ("__bpf_trace_" + name).c_str(),
+                                  BTF_KIND_FUNC);
   if (fn > 0) {
     auto sig = signature(name, btf__type_by_id(btf_, fn)->type, true, err);
     if (sig) {
@@ -352,7 +357,8 @@ std::optional<FunctionSignature> BtfSource::rawTracepoint(const std::string &nam
   int id = btf__find_by_name_kind(btf_, (kRawTracepointPrefix + name).c_str(),
                                   BTF_KIND_TYPEDEF);
   if (id <= 0) {
-    err = "raw tracepoint '" + name + "' is not in BTF (no btf_trace_" + name + ")";
+    err = "raw tracepoint '" + name + "' is not in BTF (no btf_trace_" + name +
+          ")";
     return std::nullopt;
   }
   // typedef void (*btf_trace_NAME)(void *__data, args...);

@@ -1,4 +1,5 @@
-//===- btf_source.h - kernel BTF as obs Types, one type at a time ----------===//
+//===- btf_source.h - kernel BTF as obs Types, one type at a time
+//----------===//
 //
 // Private to the catalog. Owns the parsed BTF (libbpf) and the map from BTF
 // type ids to Types. Records are created with their name and size at once
@@ -20,8 +21,8 @@ namespace obs {
 class BtfSource {
 public:
   /// Parses `path` (raw BTF or an ELF with .BTF); null and `err` on failure.
-  static std::unique_ptr<BtfSource> load(TypeTable &types, const std::string &path,
-                                         std::string &err);
+  static std::unique_ptr<BtfSource>
+  load(TypeTable &types, const std::string &path, std::string &err);
   ~BtfSource();
 
   /// See ProbeCatalog::btfType.
@@ -30,9 +31,13 @@ public:
   const Type *convert(uint32_t id, const std::string &nameHint = "");
 
   const std::vector<std::string> &functionNames();
+  /// One name: a search, not the whole index.
+  bool hasFunction(const std::string &name) const;
   const std::vector<std::string> &rawTracepointNames();
-  std::optional<FunctionSignature> function(const std::string &name, std::string &err);
-  std::optional<FunctionSignature> rawTracepoint(const std::string &name, std::string &err);
+  std::optional<FunctionSignature> function(const std::string &name,
+                                            std::string &err);
+  std::optional<FunctionSignature> rawTracepoint(const std::string &name,
+                                                 std::string &err);
 
   /// Drops the lazy fillers of records it made (they point at this object).
   void detach();
@@ -41,8 +46,9 @@ private:
   BtfSource(TypeTable &types, struct btf *b) : types_(types), btf_(b) {}
   uint32_t skipModifiers(uint32_t id) const;
   void fillRecord(Type &rec, uint32_t id);
-  std::optional<FunctionSignature> signature(const std::string &name, uint32_t protoId,
-                                             bool dropFirst, std::string &err);
+  std::optional<FunctionSignature> signature(const std::string &name,
+                                             uint32_t protoId, bool dropFirst,
+                                             std::string &err);
   /// Builds name -> id indexes for FUNC and btf_trace_ typedefs in one pass.
   void indexNames();
 

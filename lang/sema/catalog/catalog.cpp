@@ -90,16 +90,51 @@ std::string stripQualifiers(std::string t) {
 /// Byte size of a C base type spelled in a format file, 0 when unknown.
 unsigned baseTypeSize(const std::string &t) {
   static const std::map<std::string, unsigned> sizes = {
-      {"char", 1},        {"signed char", 1},  {"unsigned char", 1}, {"bool", 1},
-      {"_Bool", 1},       {"short", 2},        {"unsigned short", 2}, {"int", 4},
-      {"unsigned int", 4}, {"unsigned", 4},    {"long", 8},          {"unsigned long", 8},
-      {"long long", 8},   {"unsigned long long", 8},
-      {"u8", 1},  {"s8", 1},  {"__u8", 1},  {"__s8", 1},  {"u16", 2}, {"s16", 2},
-      {"__u16", 2}, {"__s16", 2}, {"u32", 4}, {"s32", 4}, {"__u32", 4}, {"__s32", 4},
-      {"u64", 8}, {"s64", 8}, {"__u64", 8}, {"__s64", 8}, {"pid_t", 4}, {"uid_t", 4},
-      {"gid_t", 4}, {"size_t", 8}, {"ssize_t", 8}, {"loff_t", 8}, {"dev_t", 4},
-      {"sector_t", 8}, {"gfp_t", 4}, {"umode_t", 2}, {"__be16", 2}, {"__be32", 4},
-      {"__le16", 2}, {"__le32", 4}, {"ino_t", 8}};
+      {"char", 1},
+      {"signed char", 1},
+      {"unsigned char", 1},
+      {"bool", 1},
+      {"_Bool", 1},
+      {"short", 2},
+      {"unsigned short", 2},
+      {"int", 4},
+      {"unsigned int", 4},
+      {"unsigned", 4},
+      {"long", 8},
+      {"unsigned long", 8},
+      {"long long", 8},
+      {"unsigned long long", 8},
+      {"u8", 1},
+      {"s8", 1},
+      {"__u8", 1},
+      {"__s8", 1},
+      {"u16", 2},
+      {"s16", 2},
+      {"__u16", 2},
+      {"__s16", 2},
+      {"u32", 4},
+      {"s32", 4},
+      {"__u32", 4},
+      {"__s32", 4},
+      {"u64", 8},
+      {"s64", 8},
+      {"__u64", 8},
+      {"__s64", 8},
+      {"pid_t", 4},
+      {"uid_t", 4},
+      {"gid_t", 4},
+      {"size_t", 8},
+      {"ssize_t", 8},
+      {"loff_t", 8},
+      {"dev_t", 4},
+      {"sector_t", 8},
+      {"gfp_t", 4},
+      {"umode_t", 2},
+      {"__be16", 2},
+      {"__be32", 4},
+      {"__le16", 2},
+      {"__le32", 4},
+      {"ino_t", 8}};
   auto it = sizes.find(t);
   return it == sizes.end() ? 0 : it->second;
 }
@@ -109,9 +144,13 @@ bool isCharType(const std::string &t) {
 }
 
 const std::vector<std::string> &standardLibraryDirs() {
-  static const std::vector<std::string> dirs = {
-      "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64",
-      "/lib",                  "/usr/lib",                  "/usr/local/lib"};
+  static const std::vector<std::string> dirs = {"/lib/x86_64-linux-gnu",
+                                                "/usr/lib/x86_64-linux-gnu",
+                                                "/lib64",
+                                                "/usr/lib64",
+                                                "/lib",
+                                                "/usr/lib",
+                                                "/usr/local/lib"};
   return dirs;
 }
 
@@ -167,27 +206,31 @@ std::vector<std::string> ProbeCatalog::tracepointCategories() {
   return *categories_;
 }
 
-std::vector<std::string> ProbeCatalog::tracepointEvents(const std::string &category) {
+std::vector<std::string>
+ProbeCatalog::tracepointEvents(const std::string &category) {
   auto it = eventsByCategory_.find(category);
   if (it != eventsByCategory_.end())
     return it->second;
   std::vector<std::string> events;
   const std::string &root = tracefsDir();
-  if (!root.empty() && category.find('/') == std::string::npos && category != "..")
+  if (!root.empty() && category.find('/') == std::string::npos &&
+      category != "..")
     events = listDir(root + "/events/" + category, true);
   eventsByCategory_[category] = events;
   return events;
 }
 
-bool ProbeCatalog::hasTracepoint(const std::string &category, const std::string &event) {
+bool ProbeCatalog::hasTracepoint(const std::string &category,
+                                 const std::string &event) {
   const std::string &root = tracefsDir();
   return !root.empty() && category.find('/') == std::string::npos &&
          event.find('/') == std::string::npos &&
          isFile(root + "/events/" + category + "/" + event + "/format");
 }
 
-std::vector<TracepointName> ProbeCatalog::matchTracepoints(const std::string &catPattern,
-                                                           const std::string &eventPattern) {
+std::vector<TracepointName>
+ProbeCatalog::matchTracepoints(const std::string &catPattern,
+                               const std::string &eventPattern) {
   std::vector<TracepointName> out;
   std::vector<std::string> cats;
   if (hasWildcard(catPattern))
@@ -200,14 +243,16 @@ std::vector<TracepointName> ProbeCatalog::matchTracepoints(const std::string &ca
         out.push_back({c, eventPattern});
       continue;
     }
-    for (const std::string &e : wildcardFilter(eventPattern, tracepointEvents(c)))
+    for (const std::string &e :
+         wildcardFilter(eventPattern, tracepointEvents(c)))
       out.push_back({c, e});
   }
   return out;
 }
 
 const Type *ProbeCatalog::tracepointArgs(const std::string &category,
-                                         const std::string &event, std::string &err) {
+                                         const std::string &event,
+                                         std::string &err) {
   TracepointName key{category, event};
   if (auto it = tracepointArgs_.find(key); it != tracepointArgs_.end())
     return it->second;
@@ -216,7 +261,8 @@ const Type *ProbeCatalog::tracepointArgs(const std::string &category,
     err = tracefsError_;
     return nullptr;
   }
-  if (category.find('/') != std::string::npos || event.find('/') != std::string::npos) {
+  if (category.find('/') != std::string::npos ||
+      event.find('/') != std::string::npos) {
     err = "bad tracepoint name '" + category + ":" + event + "'";
     return nullptr;
   }
@@ -231,8 +277,10 @@ const Type *ProbeCatalog::tracepointArgs(const std::string &category,
   return t;
 }
 
-const Type *ProbeCatalog::parseFormat(const std::string &category, const std::string &event,
-                                      const std::string &text, std::string &err) {
+const Type *ProbeCatalog::parseFormat(const std::string &category,
+                                      const std::string &event,
+                                      const std::string &text,
+                                      std::string &err) {
   std::string recName = "args of " + category + ":" + event;
   if (const Type *existing = types_.record(recName);
       existing && (existing->size || !existing->fields.empty()))
@@ -262,14 +310,16 @@ const Type *ProbeCatalog::parseFormat(const std::string &category, const std::st
         isSigned = std::strtol(part.c_str() + 7, nullptr, 10);
     }
     if (decl.empty() || offset < 0 || size < 0) {
-      err = "malformed field line in format of " + category + ":" + event + ": " + line;
+      err = "malformed field line in format of " + category + ":" + event +
+            ": " + line;
       return nullptr;
     }
     recordSize = std::max<uint32_t>(recordSize, offset + size);
     std::string name;
     const Type *ft = formatFieldType(decl, size, isSigned != 0, name);
     if (name.empty()) {
-      err = "cannot read field '" + decl + "' in format of " + category + ":" + event;
+      err = "cannot read field '" + decl + "' in format of " + category + ":" +
+            event;
       return nullptr;
     }
     if (startsWith(name, "common_"))
@@ -292,8 +342,9 @@ const Type *ProbeCatalog::parseFormat(const std::string &category, const std::st
   return rec;
 }
 
-const Type *ProbeCatalog::formatFieldType(const std::string &declIn, uint32_t size,
-                                          bool isSigned, std::string &name) {
+const Type *ProbeCatalog::formatFieldType(const std::string &declIn,
+                                          uint32_t size, bool isSigned,
+                                          std::string &name) {
   std::string decl = trim(declIn);
   // Split "TYPE NAME[DIMS]" into the parts.
   std::string dims;
@@ -302,15 +353,17 @@ const Type *ProbeCatalog::formatFieldType(const std::string &declIn, uint32_t si
     // "__data_loc char[] filename" ends in a name, not brackets; only a
     // bracket right after an identifier is the field's own dimension.
     if (open != std::string::npos && open > 0 &&
-        (std::isalnum(static_cast<unsigned char>(decl[open - 1])) || decl[open - 1] == '_')) {
+        (std::isalnum(static_cast<unsigned char>(decl[open - 1])) ||
+         decl[open - 1] == '_')) {
       dims = decl.substr(open + 1, decl.size() - open - 2);
       decl.resize(open);
     }
   }
   size_t end = decl.size();
   size_t begin = end;
-  while (begin > 0 && (std::isalnum(static_cast<unsigned char>(decl[begin - 1])) ||
-                       decl[begin - 1] == '_'))
+  while (begin > 0 &&
+         (std::isalnum(static_cast<unsigned char>(decl[begin - 1])) ||
+          decl[begin - 1] == '_'))
     --begin;
   name = decl.substr(begin, end - begin);
   std::string type = stripQualifiers(decl.substr(0, begin));
@@ -324,7 +377,8 @@ const Type *ProbeCatalog::formatFieldType(const std::string &declIn, uint32_t si
 
   if (!type.empty() && type.back() == '*') {
     std::string pointee = stripQualifiers(type.substr(0, type.size() - 1));
-    if (!pointee.empty() && pointee.back() == '*') // T **: a pointer to a pointer
+    if (!pointee.empty() &&
+        pointee.back() == '*') // T **: a pointer to a pointer
       return types_.pointer(types_.pointer(types_.voidType()));
     if (isCharType(pointee))
       return types_.pointer(types_.integer(8, pointee != "unsigned char"));
@@ -333,9 +387,9 @@ const Type *ProbeCatalog::formatFieldType(const std::string &declIn, uint32_t si
       return types_.pointer(r ? r : types_.voidType());
     }
     if (unsigned n = baseTypeSize(pointee))
-      return types_.pointer(types_.integer(n * 8, !startsWith(pointee, "u") &&
-                                                      !startsWith(pointee, "__u") &&
-                                                      pointee.find("unsigned") == std::string::npos));
+      return types_.pointer(types_.integer(
+          n * 8, !startsWith(pointee, "u") && !startsWith(pointee, "__u") &&
+                     pointee.find("unsigned") == std::string::npos));
     return types_.pointer(types_.voidType());
   }
 
@@ -393,16 +447,16 @@ const std::vector<std::string> &ProbeCatalog::kernelFunctions() {
 }
 
 bool ProbeCatalog::hasKernelFunction(const std::string &name) {
-  const auto &fns = kernelFunctions();
-  return std::binary_search(fns.begin(), fns.end(), name);
+  return btf() && btf_->hasFunction(name);
 }
 
-std::vector<std::string> ProbeCatalog::matchKernelFunctions(const std::string &pattern) {
+std::vector<std::string>
+ProbeCatalog::matchKernelFunctions(const std::string &pattern) {
   return wildcardFilter(pattern, kernelFunctions());
 }
 
-std::optional<FunctionSignature> ProbeCatalog::kernelFunction(const std::string &name,
-                                                              std::string &err) {
+std::optional<FunctionSignature>
+ProbeCatalog::kernelFunction(const std::string &name, std::string &err) {
   if (!btf()) {
     err = btfError_;
     return std::nullopt;
@@ -415,12 +469,13 @@ const std::vector<std::string> &ProbeCatalog::rawTracepoints() {
   return btf() ? btf_->rawTracepointNames() : none;
 }
 
-std::vector<std::string> ProbeCatalog::matchRawTracepoints(const std::string &pattern) {
+std::vector<std::string>
+ProbeCatalog::matchRawTracepoints(const std::string &pattern) {
   return wildcardFilter(pattern, rawTracepoints());
 }
 
-std::optional<FunctionSignature> ProbeCatalog::rawTracepoint(const std::string &name,
-                                                             std::string &err) {
+std::optional<FunctionSignature>
+ProbeCatalog::rawTracepoint(const std::string &name, std::string &err) {
   if (!btf()) {
     err = btfError_;
     return std::nullopt;
@@ -434,7 +489,8 @@ const std::vector<std::string> &ProbeCatalog::availableFilterFunctions() {
   if (!filterFunctions_) {
     filterFunctions_.emplace();
     const std::string &root = tracefsDir();
-    std::ifstream in(root.empty() ? std::string() : root + "/available_filter_functions");
+    std::ifstream in(root.empty() ? std::string()
+                                  : root + "/available_filter_functions");
     std::string line;
     while (in && std::getline(in, line)) {
       // "vfs_read" or "ext4_foo [ext4]"
@@ -445,20 +501,23 @@ const std::vector<std::string> &ProbeCatalog::availableFilterFunctions() {
         filterFunctions_->push_back(line);
     }
     std::sort(filterFunctions_->begin(), filterFunctions_->end());
-    filterFunctions_->erase(std::unique(filterFunctions_->begin(), filterFunctions_->end()),
-                            filterFunctions_->end());
+    filterFunctions_->erase(
+        std::unique(filterFunctions_->begin(), filterFunctions_->end()),
+        filterFunctions_->end());
   }
   return *filterFunctions_;
 }
 
-std::vector<std::string> ProbeCatalog::matchKprobeFunctions(const std::string &pattern) {
+std::vector<std::string>
+ProbeCatalog::matchKprobeFunctions(const std::string &pattern) {
   const auto &avail = availableFilterFunctions();
   return wildcardFilter(pattern, avail.empty() ? kernelFunctions() : avail);
 }
 
 //===-- uprobes -----------------------------------------------------------===//
 
-std::string ProbeCatalog::resolveBinary(const std::string &name, std::string &err) {
+std::string ProbeCatalog::resolveBinary(const std::string &name,
+                                        std::string &err) {
   if (name.empty()) {
     err = "empty binary name";
     return "";
@@ -471,15 +530,17 @@ std::string ProbeCatalog::resolveBinary(const std::string &name, std::string &er
     }
     return buf;
   }
-  bool library = startsWith(name, "lib") || name.find(".so") != std::string::npos;
+  bool library =
+      startsWith(name, "lib") || name.find(".so") != std::string::npos;
   if (library) {
-    const auto &dirs =
-        options_.libraryDirs.empty() ? standardLibraryDirs() : options_.libraryDirs;
+    const auto &dirs = options_.libraryDirs.empty() ? standardLibraryDirs()
+                                                    : options_.libraryDirs;
     for (const std::string &dir : dirs) {
       // Exact file name first, then NAME.so, then the shortest NAME.so.*
       // that is ELF (libc.so is a linker script; libc.so.6 is the library).
       std::string best;
-      for (const std::string &cand : {dir + "/" + name, dir + "/" + name + ".so"})
+      for (const std::string &cand :
+           {dir + "/" + name, dir + "/" + name + ".so"})
         if (isFile(cand) && isElf(cand)) {
           best = cand;
           break;
@@ -511,7 +572,8 @@ std::string ProbeCatalog::resolveBinary(const std::string &name, std::string &er
   return "";
 }
 
-const ElfSymbols *ProbeCatalog::elf(const std::string &pathOrName, std::string &err) {
+const ElfSymbols *ProbeCatalog::elf(const std::string &pathOrName,
+                                    std::string &err) {
   std::string path = resolveBinary(pathOrName, err);
   if (path.empty())
     return nullptr;
@@ -526,7 +588,8 @@ const ElfSymbols *ProbeCatalog::elf(const std::string &pathOrName, std::string &
 }
 
 std::optional<ElfSymbol> ProbeCatalog::symbol(const std::string &binary,
-                                              const std::string &name, std::string &err) {
+                                              const std::string &name,
+                                              std::string &err) {
   const ElfSymbols *e = elf(binary, err);
   if (!e)
     return std::nullopt;
@@ -536,9 +599,8 @@ std::optional<ElfSymbol> ProbeCatalog::symbol(const std::string &binary,
   return std::nullopt;
 }
 
-std::vector<std::string> ProbeCatalog::matchUprobeFunctions(const std::string &binary,
-                                                            const std::string &pattern,
-                                                            std::string &err) {
+std::vector<std::string> ProbeCatalog::matchUprobeFunctions(
+    const std::string &binary, const std::string &pattern, std::string &err) {
   std::vector<std::string> out;
   const ElfSymbols *e = elf(binary, err);
   if (!e)
@@ -551,8 +613,8 @@ std::vector<std::string> ProbeCatalog::matchUprobeFunctions(const std::string &b
   return out;
 }
 
-const std::vector<UsdtProbe> *ProbeCatalog::usdtProbes(const std::string &binary,
-                                                       std::string &err) {
+const std::vector<UsdtProbe> *
+ProbeCatalog::usdtProbes(const std::string &binary, std::string &err) {
   const ElfSymbols *e = elf(binary, err);
   return e ? &e->usdt() : nullptr;
 }

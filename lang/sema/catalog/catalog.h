@@ -94,8 +94,9 @@ public:
   bool hasTracepoint(const std::string &category, const std::string &event);
   /// Tracepoints whose category and event match the two wildcard patterns
   /// (`syscalls`, `sys_enter_*`), sorted. Lists only the directories needed.
-  std::vector<TracepointName> matchTracepoints(const std::string &categoryPattern,
-                                               const std::string &eventPattern);
+  std::vector<TracepointName>
+  matchTracepoints(const std::string &categoryPattern,
+                   const std::string &eventPattern);
   /// The record of `events/CAT/EVENT/format`, named "args of CAT:EVENT",
   /// size the whole event record, with the event's own fields (common_*
   /// fields are hidden, as bpftrace does). Field types:
@@ -110,8 +111,8 @@ public:
   ///    `struct S *` (void when BTF lacks it), else to an integer of T's
   ///    size or void.
   /// Cached; returns null and sets `err` when the format is missing or bad.
-  const Type *tracepointArgs(const std::string &category, const std::string &event,
-                             std::string &err);
+  const Type *tracepointArgs(const std::string &category,
+                             const std::string &event, std::string &err);
 
   //===-- kernel BTF ------------------------------------------------------===//
 
@@ -160,14 +161,15 @@ public:
   /// The ELF symbols of a binary (resolved as above). Cached per file.
   const ElfSymbols *elf(const std::string &pathOrName, std::string &err);
   /// The address of a function symbol in a binary.
-  std::optional<ElfSymbol> symbol(const std::string &binary, const std::string &name,
-                                  std::string &err);
+  std::optional<ElfSymbol> symbol(const std::string &binary,
+                                  const std::string &name, std::string &err);
   /// Function symbols of a binary matching a pattern, sorted, unique.
   std::vector<std::string> matchUprobeFunctions(const std::string &binary,
                                                 const std::string &pattern,
                                                 std::string &err);
   /// USDT probes (.note.stapsdt) of a binary.
-  const std::vector<UsdtProbe> *usdtProbes(const std::string &binary, std::string &err);
+  const std::vector<UsdtProbe> *usdtProbes(const std::string &binary,
+                                           std::string &err);
 
   //===-- kallsyms --------------------------------------------------------===//
 
@@ -178,8 +180,8 @@ private:
   BtfSource *btf();
   const Type *parseFormat(const std::string &category, const std::string &event,
                           const std::string &text, std::string &err);
-  const Type *formatFieldType(const std::string &decl, uint32_t size, bool isSigned,
-                              std::string &fieldName);
+  const Type *formatFieldType(const std::string &decl, uint32_t size,
+                              bool isSigned, std::string &fieldName);
 
   TypeTable &types_;
   CatalogOptions options_;

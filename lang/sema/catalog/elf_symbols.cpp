@@ -1,4 +1,5 @@
-//===- elf_symbols.cpp - function symbols and USDT notes of an ELF file ----===//
+//===- elf_symbols.cpp - function symbols and USDT notes of an ELF file
+//----===//
 #include "lang/sema/catalog/elf_symbols.h"
 
 #include <algorithm>
@@ -50,8 +51,8 @@ void readSymbols(Elf *elf, Elf_Scn *scn, const GElf_Shdr &sh, bool dynamic,
     if (!gelf_getsym(data, static_cast<int>(i), &sym))
       continue;
     int type = GELF_ST_TYPE(sym.st_info);
-    if ((type != STT_FUNC && type != STT_GNU_IFUNC) || sym.st_shndx == SHN_UNDEF ||
-        sym.st_value == 0)
+    if ((type != STT_FUNC && type != STT_GNU_IFUNC) ||
+        sym.st_shndx == SHN_UNDEF || sym.st_value == 0)
       continue;
     const char *name = elf_strptr(elf, sh.sh_link, sym.st_name);
     if (!name || !*name)
@@ -124,7 +125,8 @@ void readStapsdt(Elf *elf, Elf_Scn *scn, bool is64, uint64_t sdtBase,
 
 } // namespace
 
-std::unique_ptr<ElfSymbols> ElfSymbols::open(const std::string &path, std::string &err) {
+std::unique_ptr<ElfSymbols> ElfSymbols::open(const std::string &path,
+                                             std::string &err) {
   if (elf_version(EV_CURRENT) == EV_NONE) {
     err = "libelf initialisation failed";
     return nullptr;
@@ -162,14 +164,16 @@ std::unique_ptr<ElfSymbols> ElfSymbols::open(const std::string &path, std::strin
   elf_getshdrstrndx(f.elf, &shstrndx);
   Elf_Scn *notes = nullptr;
   uint64_t sdtBase = 0;
-  for (Elf_Scn *scn = elf_nextscn(f.elf, nullptr); scn; scn = elf_nextscn(f.elf, scn)) {
+  for (Elf_Scn *scn = elf_nextscn(f.elf, nullptr); scn;
+       scn = elf_nextscn(f.elf, scn)) {
     GElf_Shdr sh;
     if (!gelf_getshdr(scn, &sh))
       continue;
     const char *name = elf_strptr(f.elf, shstrndx, sh.sh_name);
     if (sh.sh_type == SHT_SYMTAB || sh.sh_type == SHT_DYNSYM)
       readSymbols(f.elf, scn, sh, sh.sh_type == SHT_DYNSYM, out->functions_);
-    else if (name && sh.sh_type == SHT_NOTE && std::strcmp(name, ".note.stapsdt") == 0)
+    else if (name && sh.sh_type == SHT_NOTE &&
+             std::strcmp(name, ".note.stapsdt") == 0)
       notes = scn;
     else if (name && std::strcmp(name, ".stapsdt.base") == 0)
       sdtBase = sh.sh_addr;
@@ -198,8 +202,9 @@ std::unique_ptr<ElfSymbols> ElfSymbols::open(const std::string &path, std::strin
 }
 
 const ElfSymbol *ElfSymbols::find(const std::string &name) const {
-  auto it = std::lower_bound(functions_.begin(), functions_.end(), name,
-                             [](const ElfSymbol &s, const std::string &n) { return s.name < n; });
+  auto it = std::lower_bound(
+      functions_.begin(), functions_.end(), name,
+      [](const ElfSymbol &s, const std::string &n) { return s.name < n; });
   return it != functions_.end() && it->name == name ? &*it : nullptr;
 }
 

@@ -1,4 +1,5 @@
-//===- elf_symbols.h - function symbols and USDT notes of an ELF file ------===//
+//===- elf_symbols.h - function symbols and USDT notes of an ELF file
+//------===//
 //
 // What uprobe and usdt probes attach to: function symbols from .symtab and
 // .dynsym, and SystemTap SDT notes (.note.stapsdt). Read with libelf when
@@ -27,7 +28,7 @@ struct ElfSymbol {
 struct UsdtProbe {
   std::string provider;
   std::string name;
-  uint64_t location = 0;  ///< pc, adjusted for prelink via .stapsdt.base
+  uint64_t location = 0; ///< pc, adjusted for prelink via .stapsdt.base
   uint64_t fileOffset = 0;
   uint64_t base = 0;      ///< the note's .stapsdt.base address
   uint64_t semaphore = 0; ///< address of the semaphore, 0 when none
@@ -39,7 +40,8 @@ struct UsdtProbe {
 class ElfSymbols {
 public:
   /// Reads `path`; on failure returns null and sets `err`.
-  static std::unique_ptr<ElfSymbols> open(const std::string &path, std::string &err);
+  static std::unique_ptr<ElfSymbols> open(const std::string &path,
+                                          std::string &err);
 
   const std::string &path() const { return path_; }
   /// Function symbols (STT_FUNC, STT_GNU_IFUNC, defined), sorted by name,

@@ -1,4 +1,5 @@
-//===- kernel_symbols.cpp - /proc/kallsyms ---------------------------------===//
+//===- kernel_symbols.cpp - /proc/kallsyms
+//---------------------------------===//
 #include "lang/sema/catalog/kernel_symbols.h"
 
 #include <algorithm>
@@ -46,13 +47,16 @@ bool KernelSymbols::load(std::string *err) {
       }
       std::fclose(f);
       std::stable_sort(byAddress_.begin(), byAddress_.end(),
-                       [](const Symbol &a, const Symbol &b) { return a.address < b.address; });
+                       [](const Symbol &a, const Symbol &b) {
+                         return a.address < b.address;
+                       });
       byName_.resize(byAddress_.size());
       for (uint32_t i = 0; i < byName_.size(); ++i)
         byName_[i] = i;
-      std::stable_sort(byName_.begin(), byName_.end(), [&](uint32_t a, uint32_t b) {
-        return byAddress_[a].name < byAddress_[b].name;
-      });
+      std::stable_sort(byName_.begin(), byName_.end(),
+                       [&](uint32_t a, uint32_t b) {
+                         return byAddress_[a].name < byAddress_[b].name;
+                       });
     }
   }
   if (err)
@@ -60,10 +64,12 @@ bool KernelSymbols::load(std::string *err) {
   return ok_;
 }
 
-const KernelSymbols::Symbol *KernelSymbols::lookup(uint64_t address, uint64_t *offset) {
+const KernelSymbols::Symbol *KernelSymbols::lookup(uint64_t address,
+                                                   uint64_t *offset) {
   load();
-  auto it = std::upper_bound(byAddress_.begin(), byAddress_.end(), address,
-                             [](uint64_t a, const Symbol &s) { return a < s.address; });
+  auto it = std::upper_bound(
+      byAddress_.begin(), byAddress_.end(), address,
+      [](uint64_t a, const Symbol &s) { return a < s.address; });
   if (it == byAddress_.begin())
     return nullptr;
   --it;
@@ -74,8 +80,9 @@ const KernelSymbols::Symbol *KernelSymbols::lookup(uint64_t address, uint64_t *o
 
 std::optional<uint64_t> KernelSymbols::address(const std::string &name) {
   load();
-  auto it = std::lower_bound(byName_.begin(), byName_.end(), name,
-                             [&](uint32_t i, const std::string &n) { return byAddress_[i].name < n; });
+  auto it = std::lower_bound(
+      byName_.begin(), byName_.end(), name,
+      [&](uint32_t i, const std::string &n) { return byAddress_[i].name < n; });
   if (it == byName_.end() || byAddress_[*it].name != name)
     return std::nullopt;
   return byAddress_[*it].address;

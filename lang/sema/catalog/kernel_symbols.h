@@ -1,4 +1,5 @@
-//===- kernel_symbols.h - /proc/kallsyms, for ksym() and kaddr() -----------===//
+//===- kernel_symbols.h - /proc/kallsyms, for ksym() and kaddr()
+//-----------===//
 #pragma once
 
 #include <cstdint>
@@ -13,7 +14,8 @@ namespace obs {
 /// true, empty() too).
 class KernelSymbols {
 public:
-  explicit KernelSymbols(std::string path = "/proc/kallsyms") : path_(std::move(path)) {}
+  explicit KernelSymbols(std::string path = "/proc/kallsyms")
+      : path_(std::move(path)) {}
 
   struct Symbol {
     uint64_t address = 0;

@@ -1,4 +1,5 @@
-//===- wildcard.cpp - glob patterns for probe names ------------------------===//
+//===- wildcard.cpp - glob patterns for probe names
+//------------------------===//
 #include "lang/sema/catalog/wildcard.h"
 
 namespace obs {
@@ -26,7 +27,8 @@ bool matchClass(std::string_view pattern, size_t p, char c, size_t &end) {
     if (a == ']' && !first)
       break;
     first = false;
-    if (i + 2 < pattern.size() && pattern[i + 1] == '-' && pattern[i + 2] != ']') {
+    if (i + 2 < pattern.size() && pattern[i + 1] == '-' &&
+        pattern[i + 2] != ']') {
       char b = pattern[i + 2];
       if (a <= c && c <= b)
         matched = true;

@@ -1,4 +1,5 @@
-//===- wildcard.h - glob patterns for probe names --------------------------===//
+//===- wildcard.h - glob patterns for probe names
+//--------------------------===//
 //
 // `tracepoint:syscalls:sys_enter_*`, `kprobe:vfs_*`, `uprobe:/bin/bash:read*`
 // name sets of probes with shell-style patterns: `*` any run of characters,
