@@ -1,0 +1,169 @@
+//===- format.cpp - printf formatting of decoded event arguments ----------===//
+#include "runtime/output/format.h"
+
+#include "codegen/contract.h"
+
+#include <cstdio>
+#include <cstring>
+
+namespace obs::output {
+
+std::string hexEscapeBuffer(std::string_view bytes) {
+  std::string out;
+  for (unsigned char c : bytes) {
+    if (c >= 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+    } else {
+      char tmp[8];
+      std::snprintf(tmp, sizeof tmp, "\\x%02x", c);
+      out += tmp;
+    }
+  }
+  return out;
+}
+
+/// The spec rebuilt for snprintf, with the length modifier replaced by the
+/// one matching the C type we pass.
+static std::string cSpec(const FormatSpec &s, const char *length, char conv) {
+  std::string f = "%";
+  if (s.leftAlign)
+    f += '-';
+  if (s.zeroPad)
+    f += '0';
+  if (s.width >= 0)
+    f += std::to_string(s.width);
+  if (s.precision >= 0)
+    f += "." + std::to_string(s.precision);
+  f += length;
+  f += conv;
+  return f;
+}
+
+template <typename T>
+static std::string cFormat(const std::string &spec, T value) {
+  char small[128];
+  int n = std::snprintf(small, sizeof small, spec.c_str(), value);
+  if (n < 0)
+    return {};
+  if (static_cast<size_t>(n) < sizeof small)
+    return std::string(small, n);
+  std::string big(static_cast<size_t>(n) + 1, '\0');
+  std::snprintf(big.data(), big.size(), spec.c_str(), value);
+  big.resize(n);
+  return big;
+}
+
+static std::string formatInteger(const FormatSpec &s, uint64_t v) {
+  using L = FormatSpec::Length;
+  char conv = s.conversion;
+  if (conv == 'p') {
+    // glibc's %p: 0x-prefixed hex, "(nil)" for zero.
+    return cFormat(cSpec(s, "", 'p'),
+                   reinterpret_cast<void *>(static_cast<uintptr_t>(v)));
+  }
+  if (conv == 'c')
+    return cFormat(cSpec(s, "", 'c'), static_cast<int>(static_cast<unsigned char>(v)));
+  bool isSigned = conv == 'd';
+  switch (s.length) {
+  case L::HH:
+    return isSigned ? cFormat(cSpec(s, "", conv), static_cast<int>(static_cast<int8_t>(v)))
+                    : cFormat(cSpec(s, "", conv), static_cast<unsigned>(static_cast<uint8_t>(v)));
+  case L::H:
+    return isSigned ? cFormat(cSpec(s, "", conv), static_cast<int>(static_cast<int16_t>(v)))
+                    : cFormat(cSpec(s, "", conv), static_cast<unsigned>(static_cast<uint16_t>(v)));
+  case L::None:
+    return isSigned ? cFormat(cSpec(s, "", conv), static_cast<int32_t>(v))
+                    : cFormat(cSpec(s, "", conv), static_cast<uint32_t>(v));
+  default:
+    return isSigned ? cFormat(cSpec(s, "ll", conv), static_cast<long long>(v))
+                    : cFormat(cSpec(s, "ll", conv), static_cast<unsigned long long>(v));
+  }
+}
+
+static std::string formatOne(const FormatSpec &s, const PrintfArg &a) {
+  using K = PrintfArg::Kind;
+  if (s.takesInteger()) {
+    if (a.kind == K::Float)
+      return formatInteger(s, static_cast<uint64_t>(static_cast<int64_t>(a.f)));
+    if (a.kind == K::String || a.kind == K::Buffer)
+      return "%!" + std::string(1, s.conversion) + "(string)";
+    return formatInteger(s, a.bits());
+  }
+  if (s.takesFloat()) {
+    double d = a.kind == K::Float ? a.f
+               : a.kind == K::Int ? static_cast<double>(a.i)
+               : a.kind == K::Uint ? static_cast<double>(a.u)
+                                   : 0.0;
+    return cFormat(cSpec(s, "", s.conversion), d);
+  }
+  std::string text;
+  if (a.kind == K::String)
+    text = s.takesBuffer() ? hexEscapeBuffer(a.s) : a.s;
+  else if (a.kind == K::Buffer)
+    text = hexEscapeBuffer(a.s);
+  else if (a.kind == K::Int)
+    text = std::to_string(a.i);
+  else if (a.kind == K::Uint)
+    text = std::to_string(a.u);
+  else
+    text = std::to_string(a.f);
+  // Strings may hold NULs (buffers); pad and cut by hand, not by snprintf.
+  if (s.precision >= 0 && text.size() > static_cast<size_t>(s.precision))
+    text.resize(s.precision);
+  if (s.width >= 0 && text.size() < static_cast<size_t>(s.width)) {
+    std::string pad(s.width - text.size(), ' ');
+    text = s.leftAlign ? text + pad : pad + text;
+  }
+  return text;
+}
+
+std::string formatPrintf(std::string_view fmt, const std::vector<PrintfArg> &args) {
+  ParsedFormat pf;
+  std::string err;
+  if (!parseFormat(fmt, pf, err))
+    return std::string(fmt); // unreachable after sema; print it as it is
+  std::string out = pf.literals[0];
+  for (size_t k = 0; k < pf.specs.size(); ++k) {
+    if (k < args.size())
+      out += formatOne(pf.specs[k], args[k]);
+    else
+      out += "%!" + std::string(1, pf.specs[k].conversion) + "(missing)";
+    out += pf.literals[k + 1];
+  }
+  return out;
+}
+
+std::string formatPrintfRecord(const contract::PrintfSpec &spec,
+                               const uint8_t *record, size_t size) {
+  std::vector<PrintfArg> args;
+  args.reserve(spec.args.size());
+  for (const contract::FormatArg &fa : spec.args) {
+    if (static_cast<size_t>(fa.offset) + fa.size > size) {
+      args.push_back(PrintfArg::ofString("<truncated record>"));
+      continue;
+    }
+    const uint8_t *p = record + fa.offset;
+    switch (fa.kind) {
+    case contract::FormatArg::Kind::Int: {
+      int64_t v = 0;
+      std::memcpy(&v, p, std::min<size_t>(fa.size, 8));
+      args.push_back(PrintfArg::ofInt(v));
+      break;
+    }
+    case contract::FormatArg::Kind::Uint: {
+      uint64_t v = 0;
+      std::memcpy(&v, p, std::min<size_t>(fa.size, 8));
+      args.push_back(PrintfArg::ofUint(v));
+      break;
+    }
+    case contract::FormatArg::Kind::String: {
+      const char *c = reinterpret_cast<const char *>(p);
+      args.push_back(PrintfArg::ofString(std::string(c, strnlen(c, fa.size))));
+      break;
+    }
+    }
+  }
+  return formatPrintf(spec.format, args);
+}
+
+} // namespace obs::output

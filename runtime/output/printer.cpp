@@ -1,0 +1,213 @@
+//===- printer.cpp - entry order, stacks, time and JSON strings -----------===//
+//
+// The pieces both printers share. The print order is bpftrace's, observed
+// on 0.17: scalar maps by value, string-valued maps by key, avg/stats and
+// histograms by key and then by average or total count.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/output/printer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+
+namespace obs::output {
+
+const char *alertStateName(AlertRecord::State s) {
+  switch (s) {
+  case AlertRecord::State::Pending: return "PENDING";
+  case AlertRecord::State::Firing: return "FIRING";
+  case AlertRecord::State::Resolved: return "RESOLVED";
+  }
+  return "UNKNOWN";
+}
+
+std::string OutputFormat::symbol(uint64_t addr, bool user) const {
+  if (symbolize_)
+    return symbolize_(addr, user);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(addr));
+  return buf;
+}
+
+std::string renderStack(const std::vector<uint64_t> &frames, bool user,
+                        unsigned indent, const Symbolizer &symbolize) {
+  std::string out = "\n";
+  for (uint64_t a : frames) {
+    if (a == 0)
+      break;
+    out += std::string(indent, ' ');
+    if (symbolize) {
+      out += symbolize(a, user);
+    } else {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(a));
+      out += buf;
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+int64_t averageOf(const MapValue &v) {
+  if (v.count == 0)
+    return 0;
+  return v.total / static_cast<int64_t>(v.count);
+}
+
+/// Keys compare part by part; integers as unsigned 64-bit values (bpftrace
+/// puts -2 after 3), strings bytewise.
+static bool keyLess(const std::vector<KeyPart> &a, const std::vector<KeyPart> &b) {
+  size_t n = std::min(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    const KeyPart &x = a[i], &y = b[i];
+    if (x.kind != y.kind)
+      return x.kind < y.kind;
+    switch (x.kind) {
+    case KeyPart::Kind::Int:
+      if (x.i != y.i)
+        return static_cast<uint64_t>(x.i) < static_cast<uint64_t>(y.i);
+      break;
+    case KeyPart::Kind::Uint:
+      if (x.u != y.u)
+        return x.u < y.u;
+      break;
+    case KeyPart::Kind::String:
+      if (x.s != y.s)
+        return x.s < y.s;
+      break;
+    case KeyPart::Kind::Stack:
+      if (x.stack != y.stack)
+        return x.stack < y.stack;
+      break;
+    }
+  }
+  return a.size() < b.size();
+}
+
+std::vector<const MapEntry *> orderedEntries(const MapDump &map, uint64_t top) {
+  std::vector<const MapEntry *> es;
+  es.reserve(map.entries.size());
+  for (const MapEntry &e : map.entries)
+    es.push_back(&e);
+  auto byKey = [](const MapEntry *a, const MapEntry *b) { return keyLess(a->key, b->key); };
+  switch (map.kind) {
+  case MapValueKind::Plain:
+    if (!es.empty() && es.front()->value.isString) {
+      std::stable_sort(es.begin(), es.end(), byKey);
+      break;
+    }
+    [[fallthrough]];
+  case MapValueKind::Count:
+  case MapValueKind::Sum:
+  case MapValueKind::Min:
+  case MapValueKind::Max: {
+    bool isSigned = map.kind != MapValueKind::Count && map.isSigned;
+    std::stable_sort(es.begin(), es.end(), [&](const MapEntry *a, const MapEntry *b) {
+      if (isSigned)
+        return a->value.scalar < b->value.scalar;
+      return static_cast<uint64_t>(a->value.scalar) < static_cast<uint64_t>(b->value.scalar);
+    });
+    break;
+  }
+  case MapValueKind::Avg:
+  case MapValueKind::Stats:
+    std::stable_sort(es.begin(), es.end(), byKey);
+    std::stable_sort(es.begin(), es.end(), [](const MapEntry *a, const MapEntry *b) {
+      return averageOf(a->value) < averageOf(b->value);
+    });
+    break;
+  case MapValueKind::Hist:
+  case MapValueKind::Lhist: {
+    std::stable_sort(es.begin(), es.end(), byKey);
+    std::stable_sort(es.begin(), es.end(), [](const MapEntry *a, const MapEntry *b) {
+      uint64_t ta = 0, tb = 0;
+      for (uint64_t x : a->value.buckets) ta += x;
+      for (uint64_t x : b->value.buckets) tb += x;
+      return ta < tb;
+    });
+    break;
+  }
+  }
+  if (top != 0 && es.size() > top)
+    es.erase(es.begin(), es.end() - static_cast<std::ptrdiff_t>(top));
+  return es;
+}
+
+std::string formatWallTime(std::string_view fmt, WallTime when) {
+  std::time_t t = std::chrono::system_clock::to_time_t(when);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  std::string f(fmt);
+  if (f.empty())
+    return {};
+  // strftime returns 0 both for "too small" and for an empty result; grow a
+  // few times, then give up with the empty string.
+  for (size_t cap = 128; cap <= 65536; cap *= 8) {
+    std::string buf(cap, '\0');
+    size_t n = std::strftime(buf.data(), buf.size(), f.c_str(), &tm);
+    if (n > 0) {
+      buf.resize(n);
+      return buf;
+    }
+  }
+  return {};
+}
+
+std::string jsonString(std::string_view s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+    case '"': out += "\\\""; break;
+    case '\\': out += "\\\\"; break;
+    case '\n': out += "\\n"; break;
+    case '\r': out += "\\r"; break;
+    case '\t': out += "\\t"; break;
+    case '\b': out += "\\b"; break;
+    case '\f': out += "\\f"; break;
+    default:
+      if (c < 0x20) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", c);
+        out += buf;
+      } else {
+        out += static_cast<char>(c);
+      }
+    }
+  }
+  out += '"';
+  return out;
+}
+
+std::string formatNumber(double v) {
+  if (std::isnan(v))
+    return "nan";
+  if (std::isinf(v))
+    return v < 0 ? "-inf" : "inf";
+  if (v == std::trunc(v) && std::fabs(v) < 1e18) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v));
+    return buf;
+  }
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.3f", v);
+  std::string s = buf;
+  while (!s.empty() && s.back() == '0')
+    s.pop_back();
+  if (!s.empty() && s.back() == '.')
+    s.pop_back();
+  if (s == "-0")
+    s = "0";
+  return s;
+}
+
+std::unique_ptr<OutputFormat> makeOutput(std::string_view format, std::ostream &out) {
+  if (format == "text")
+    return std::make_unique<TextOutput>(out);
+  if (format == "json")
+    return std::make_unique<JsonOutput>(out);
+  return nullptr;
+}
+
+} // namespace obs::output
