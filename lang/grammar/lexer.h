@@ -32,6 +32,9 @@ public:
   uint32_t endBeforeLookahead() const {
     return prev_ == 0 ? prevEnd_ : prevPrevEnd_;
   }
+  /// True when a lexical error was reported while scanning the lookahead or
+  /// the token before it: a syntax error there is a consequence, not news.
+  bool recentLexError() const { return lexErrorAt_ + 1 >= count_; }
   /// The brace depth after the last token.
   int depth() const { return depth_; }
 
@@ -53,6 +56,7 @@ private:
   int depth_ = 0;
   int prev_ = 0, prevPrev_ = 0;
   uint32_t prevEnd_ = 0, prevPrevEnd_ = 0;
+  uint64_t count_ = 0, lexErrorAt_ = 0;
 };
 
 /// What the Bison actions see through %parse-param.

@@ -143,7 +143,11 @@ bool Lexer::attachAllowed() const {
 }
 
 int Lexer::next(OBSYYSTYPE *value, SourceRange *range) {
+  unsigned errors = diags_.errorCount();
   int t = scan(value);
+  ++count_;
+  if (diags_.errorCount() != errors)
+    lexErrorAt_ = count_;
   *range = here(tok_, cur_);
   if (t == '{')
     ++depth_;
@@ -265,8 +269,19 @@ int Lexer::scan(OBSYYSTYPE *value) {
       [-+*/%<>=!~&|^?:;,.(){}[\]] { return int(*tok_); }
 
       * {
-        diags_.report(DiagKind::unexpected_char, here(tok_, cur_),
-                      {printable(*tok_)});
+        // One report for a whole UTF-8 sequence, shown as the character.
+        std::string shown = printable(*tok_);
+        if (*tok_ >= 0xc2 && *tok_ <= 0xf4) {
+          const unsigned char *e = cur_;
+          while (e < lim_ && e - tok_ < 4 && (*e & 0xc0) == 0x80)
+            ++e;
+          size_t want = *tok_ >= 0xf0 ? 4 : *tok_ >= 0xe0 ? 3 : 2;
+          if (size_t(e - tok_) == want) {
+            cur_ = e;
+            shown = text(tok_, cur_);
+          }
+        }
+        diags_.report(DiagKind::unexpected_char, here(tok_, cur_), {shown});
         continue;
       }
     */

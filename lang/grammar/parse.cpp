@@ -288,6 +288,8 @@ void addParam(ParseState &ps, ParamDecl *d) {
 void reportSyntaxError(ParseState &ps, SourceRange at, const char *unexpected,
                        bool atEnd, const std::vector<const char *> &expected,
                        bool wantsSemi, bool wantsExpr) {
+  if (ps.lex.recentLexError())
+    return; // the lexer has already said what is wrong here
   std::string what = unexpected;
   bool closing = what == "')'" || what == "']'" || what == "'}'";
   uint32_t before = ps.lex.endBeforeLookahead();

@@ -134,6 +134,7 @@ item: probe            { addProbe(ps, $1); }
   | import             { addImport(ps, $1); }
   | PARAM IDENT '=' expr ';' { addParam(ps, ps.ctx.make<ParamDecl>(@$, *$2, $4)); }
   | INCLUDE            { ps.into.includes.push_back(Include{@$, *$1}); }
+  | error block        { }
   | error '}'          { ps.lex.skipToTopLevel(); }
   | error ';'          { ps.lex.skipToTopLevel(); }
   ;
@@ -174,6 +175,7 @@ stmts: %empty          { $$ = ps.ctx.make<Block>(); }
   | stmts compound_stmt { $$ = $1; $$->stmts.push_back($2); }
   | stmts ';'          { $$ = $1; }
   | stmts error ';'    { $$ = $1; }
+  | stmts error block  { $$ = $1; }
   ;
 
 simple_stmt: expr      { $$ = ps.ctx.stmt(@$, ExprStmt{$1}); }
