@@ -16,10 +16,11 @@ fi
 
 log=$(mktemp)
 python3 "$LIT" -sv --order=lexical "$BUILD_DIR/test/lit" "$BUILD_DIR/test/unit" 2>&1 | tee "$log"
-count() { grep -E "^ *$1: *[0-9]+" "$log" | grep -oE '[0-9]+' | tail -1; }
-passed=$(( $(count Passed || echo 0) + $(count 'Expectedly Failed' || echo 0) ))
-failed=$(( $(count Failed || echo 0) + $(count 'Unexpectedly Passed' || echo 0) + $(count Unresolved || echo 0) + $(count 'Timed Out' || echo 0) ))
-skipped=$(( $(count Unsupported || echo 0) + $(count Skipped || echo 0) + $(count Excluded || echo 0) ))
+# lit's summary lines look like "  Passed: 53 (70.67%)".
+count() { local n; n=$(sed -nE "s/^ *$1 *: *([0-9]+).*/\1/p" "$log" | tail -1); echo "${n:-0}"; }
+passed=$(( $(count Passed) + $(count 'Expectedly Failed') ))
+failed=$(( $(count Failed) + $(count 'Unexpectedly Passed') + $(count Unresolved) + $(count 'Timed Out') ))
+skipped=$(( $(count Unsupported) + $(count Skipped) + $(count Excluded) ))
 grep -E "runtime tests .* are skipped" "$log" | sed 's/^.*note: /skipped: /' || true
 
 # Fuzzing smoke run of the front end (libFuzzer, clang-19), 60 seconds.

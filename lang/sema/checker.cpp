@@ -495,8 +495,19 @@ void ExprChecker::visitCall(Expr &e, Call &n) {
     visit(a);
     site.args.push_back(a->type);
   }
-  if (n.name == "has_key" && n.args.size() == 1)
-    ctx_.diags.report(DiagKind::wrong_arg_count, e.range, {"has_key", "2", "s", "1", "was"});
+  // has_key(@m, k) and delete(@m, k): the key must fit the map's keys.
+  if ((n.name == "has_key" || n.name == "delete") && n.args.size() == 2)
+    if (auto *m = n.args[0]->as<MapRef>(); m && m->keys.empty()) {
+      auto it = ctx_.maps.find(mapName(*m));
+      const Type *k = canonicalKey(ctx_.types, n.args[1]->type);
+      if (it != ctx_.maps.end() && it->second.assigned && k) {
+        const auto &keys = it->second.keys;
+        const Type *want = keys.size() == 1 ? keys[0] : keys.empty() ? nullptr : ctx_.types.tuple(keys);
+        if (!want || !sameShape(want, k))
+          ctx_.diags.report(DiagKind::map_key_mismatch, n.args[1]->range,
+                            {mapName(*m), k->str(), want ? want->str() : "nothing (no key)"});
+      }
+    }
   e.type = f->check(site);
 }
 
@@ -732,6 +743,22 @@ void ExprChecker::visitFieldAccess(Expr &e, FieldAccess &n) {
   e.type = ctx_.types.u64();
   if (!t)
     return;
+  if (t->kind == TypeKind::Tuple) {
+    size_t idx = 0;
+    bool digits = !n.field.empty();
+    for (char c : n.field)
+      digits = digits && c >= '0' && c <= '9';
+    if (digits)
+      idx = std::stoul(n.field.substr(0, 6));
+    if (!digits || idx >= t->elements.size()) {
+      ctx_.diags.report(DiagKind::unknown_field, n.fieldRange, {t->str(), n.field})
+          .note("tuple elements are read by index: .0 to ." +
+                std::to_string(t->elements.size() - 1));
+      return;
+    }
+    e.type = t->elements[idx];
+    return;
+  }
   bool isArgs = n.base->is<Identifier>() && n.base->as<Identifier>()->name == "args";
   const Type *rec = t;
   if (t->isPointer() && t->pointee && t->pointee->isRecord()) {

@@ -29,7 +29,7 @@ bool parseFormat(const std::string &fmt, std::vector<FormatConversion> &out,
       return false;
     }
     char c = fmt[i];
-    if (!std::strchr("diuxXocspr", c)) {
+    if (!std::strchr("diuxXocsprfegv", c)) {
       error = std::string("unknown conversion '%") + c + "' in format string";
       return false;
     }
@@ -74,6 +74,12 @@ void checkFormat(SemaContext &ctx, const Call &call,
            t->kind == TypeKind::Inet || t->kind == TypeKind::Tuple ||
            t->isNumeric();
       want = "a string";
+    } else if (c == 'v') {
+      ok = t->isNumeric() || t->kind == TypeKind::Aggregation;
+      want = "a number";
+    } else if (c == 'f' || c == 'e' || c == 'g') {
+      ok = t->isNumeric();
+      want = "a number";
     } else if (c == 'r') {
       ok = t->kind == TypeKind::Buffer || t->kind == TypeKind::String;
       want = "a buffer from buf()";

@@ -12,7 +12,7 @@ namespace obs {
 struct FormatConversion {
   size_t offset;      ///< of the '%' in the string
   size_t length;      ///< of the whole conversion
-  char conversion;    ///< d i u x X o c s p r
+  char conversion;    ///< d i u x X o c s p r f e g v
 };
 
 /// Splits a format string into conversions; on a malformed one returns

@@ -2,6 +2,7 @@
 #include "lang/sema/units.h"
 
 #include <cmath>
+#include <cstdlib>
 
 namespace obs {
 
@@ -90,6 +91,19 @@ std::optional<Constant> evaluateConstant(SemaContext &ctx, const Expr *e) {
     return Constant{static_cast<double>(i->value), {}, false, {}};
   if (auto *q = e->as<QuantityLit>())
     return Constant{q->value, Quantity::fromLiteral(q->unit), false, {}};
+  if (auto *pp = e->as<PositionalParam>()) {
+    const auto &pos = ctx.options.positional;
+    if (pp->count)
+      return Constant{static_cast<double>(pos.size()), {}, false, {}};
+    if (pp->index == 0 || pp->index > pos.size())
+      return Constant{0, {}, false, {}};
+    const std::string &v = pos[pp->index - 1];
+    char *end = nullptr;
+    double d = std::strtod(v.c_str(), &end);
+    if (!v.empty() && end && *end == 0)
+      return Constant{d, {}, false, {}};
+    return Constant{0, {}, true, v};
+  }
   if (auto *s = e->as<StringLit>())
     return Constant{0, {}, true, s->value};
   if (auto *id = e->as<Identifier>()) {

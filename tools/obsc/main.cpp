@@ -34,6 +34,12 @@ int main(int argc, char **argv) {
     Compilation c(*opts);
     if (!runFrontEnd(c, std::cout))
       return 1;
+    // Dumps of front-end stages only: nothing to run.
+    bool backEndDump = false, anyDump = !opts->dumps.empty();
+    for (const std::string &d : opts->dumps)
+      backEndDump |= d == "ir" || d == "bpf";
+    if (anyDump && !backEndDump)
+      return 0;
     return runBackEnd(c, std::cout);
   }
   }

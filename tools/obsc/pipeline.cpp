@@ -84,8 +84,12 @@ bool runFrontEnd(Compilation &c, std::ostream &out) {
     c.diags.print(std::cerr, c.sources);
     return false;
   }
-  if (wants(o, "ast"))
+  if (wants(o, "ast")) {
     dumpAST(out, c.sources, c.ast.program);
+    // A dump stops the pipeline after its stage unless a later one is asked.
+    if (!wants(o, "types") && !wants(o, "ir") && !wants(o, "bpf"))
+      return true;
+  }
 
   c.semaOptions.unsafe = o.unsafe;
   c.semaOptions.positional = o.positional;
