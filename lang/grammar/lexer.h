@@ -34,7 +34,9 @@ public:
   }
   /// True when a lexical error was reported while scanning the lookahead or
   /// the token before it: a syntax error there is a consequence, not news.
-  bool recentLexError() const { return lexErrorAt_ + 1 >= count_; }
+  bool recentLexError() const {
+    return lexErrorAt_ != 0 && lexErrorAt_ + 1 >= count_;
+  }
   /// The brace depth after the last token.
   int depth() const { return depth_; }
 

@@ -318,7 +318,9 @@ void reportSyntaxError(ParseState &ps, SourceRange at, const char *unexpected,
     }
   }
   std::string msg = "unexpected " + what;
-  if (wantsExpr) {
+  if (wants("attach point") && wants("'alert'")) {
+    msg += ", expected a probe, 'alert', 'import' or 'param'";
+  } else if (wantsExpr) {
     msg += ", expected expression";
   } else if (!expected.empty() && expected.size() <= 4) {
     msg += ", expected ";
