@@ -8,6 +8,8 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "codegen/contract.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -70,5 +72,18 @@ struct MapDump {
 /// 0, i >= 2 holds [2^(i-2), 2^(i-1)). Lhist bucket 0 holds values < min, the
 /// last holds values >= max, bucket i in between holds
 /// [min + (i-1)*step, min + i*step).
+
+/// Reads one map through its fd, merging per-CPU values. False with
+/// `error` when the kernel refuses a read.
+bool readMap(int fd, const contract::MapSpec &spec, MapDump &out, std::string &error);
+
+class Loader;
+/// Every script map of a loaded object, in map-table order.
+std::vector<MapDump> readAllMaps(const Loader &loader, std::string &error);
+
+/// clear(@m): delete every entry (keyless maps are zeroed).
+bool clearMap(int fd, const contract::MapSpec &spec, std::string &error);
+/// zero(@m): keep the keys, zero every value.
+bool zeroMap(int fd, const contract::MapSpec &spec, std::string &error);
 
 } // namespace obs

@@ -1,0 +1,241 @@
+//===- builtins.cpp - builtin variables and functions ---------------------===//
+//
+// pid tid uid gid comm nsecs cpu cgroup curtask arg0..argN retval, tracepoint
+// `args` fields, and the calls printf str exit plus the map functions.
+// printf sends a record (contract.h: header, then 8-aligned arguments) into
+// the ring buffer; a failed reserve is counted in obs_lost, never dropped
+// silently.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/lowering.h"
+
+namespace obs::cg {
+
+namespace {
+// x86-64 struct pt_regs: di si dx cx r8 r9, return value in ax.
+constexpr uint32_t kPtRegsArgs[] = {112, 104, 96, 88, 72, 64};
+constexpr uint32_t kPtRegsAx = 80;
+} // namespace
+
+llvm::Value *Lowering::loadCtxField(uint32_t offset, const Type *t) {
+  if (isMemoryType(t)) {
+    uint32_t n = t->size ? t->size : 8;
+    llvm::Value *buf = allocMem(n, "argbuf");
+    if (align8(n) != n)
+      zeroMem(buf, align8(n));
+    H.probeRead(B, buf, n, bytePtr(ctx, offset), HelperTarget::Space::Kernel);
+    if (t->kind == TypeKind::String || t->kind == TypeKind::Array)
+      B.CreateStore(B.getInt8(0), bytePtr(buf, n - 1));
+    return buf;
+  }
+  uint32_t bytes = 8;
+  if (t && t->kind == TypeKind::Integer && t->bits && t->bits < 64)
+    bytes = std::max(1u, t->bits / 8);
+  auto *ld = B.CreateLoad(B.getIntNTy(bytes * 8), bytePtr(ctx, offset));
+  ld->setAlignment(llvm::Align(bytes));
+  return extend(ld, t);
+}
+
+llvm::Value *Lowering::ctxArg(unsigned index) {
+  using AK = contract::AttachKind;
+  switch (attachKind) {
+  case AK::Kprobe:
+  case AK::Kretprobe:
+  case AK::Uprobe:
+  case AK::Uretprobe:
+    if (index >= std::size(kPtRegsArgs))
+      return nullptr;
+    return B.CreateLoad(B.getInt64Ty(), bytePtr(ctx, kPtRegsArgs[index]));
+  case AK::RawTracepoint:
+  case AK::Fentry:
+  case AK::Fexit:
+    return B.CreateLoad(B.getInt64Ty(), bytePtr(ctx, 8 * index));
+  default:
+    return nullptr;
+  }
+}
+
+llvm::Value *Lowering::lowerIdentifier(Expr &e, Identifier &id) {
+  const std::string &n = id.name;
+  auto lo32 = [&](llvm::Value *v) { return B.CreateAnd(v, B.getInt64(0xffffffff)); };
+  if (n == "pid")
+    return B.CreateLShr(H.getCurrentPidTgid(B), 32);
+  if (n == "tid")
+    return lo32(H.getCurrentPidTgid(B));
+  if (n == "uid")
+    return lo32(H.getCurrentUidGid(B));
+  if (n == "gid")
+    return B.CreateLShr(H.getCurrentUidGid(B), 32);
+  if (n == "nsecs")
+    return H.ktimeGetNs(B);
+  if (n == "cpu")
+    return lo32(H.getSmpProcessorId(B));
+  if (n == "cgroup")
+    return H.getCurrentCgroupId(B);
+  if (n == "curtask")
+    return H.getCurrentTask(B);
+  if (n == "comm") {
+    uint32_t size = e.type && e.type->size ? e.type->size : 16;
+    llvm::Value *buf = allocMem(size, "comm");
+    H.getCurrentComm(B, buf, size);
+    return buf;
+  }
+  if (n == "retval") {
+    using AK = contract::AttachKind;
+    if (attachKind == AK::Kretprobe || attachKind == AK::Uretprobe)
+      return B.CreateLoad(B.getInt64Ty(), bytePtr(ctx, kPtRegsAx));
+    error(e.range, "'retval' is lowered only in kretprobe and uretprobe probes");
+    return nullptr;
+  }
+  if (n.size() > 3 && n.compare(0, 3, "arg") == 0 &&
+      n.find_first_not_of("0123456789", 3) == std::string::npos) {
+    llvm::Value *v = ctxArg(unsigned(std::stoul(n.substr(3))));
+    if (!v)
+      error(e.range, "'" + n + "' is not available in this probe");
+    return v;
+  }
+  error(e.range, "builtin '" + n + "' is not lowered to BPF yet");
+  return nullptr;
+}
+
+void Lowering::emitEvent(contract::EventKind kind, uint32_t id) {
+  FixedMap &events = fixedMap(contract::kEventsMap);
+  llvm::Value *rec = H.ringbufReserve(B, events.gv, sizeof(contract::EventHeader));
+  auto *ok = llvm::BasicBlock::Create(C, "event.ok", fn);
+  auto *lost = llvm::BasicBlock::Create(C, "event.lost", fn);
+  auto *done = llvm::BasicBlock::Create(C, "event.done", fn);
+  B.CreateCondBr(B.CreateIsNotNull(rec), ok, lost);
+  B.SetInsertPoint(ok);
+  B.CreateStore(B.getInt32(uint32_t(kind)), rec);
+  B.CreateStore(B.getInt32(id), bytePtr(rec, 4));
+  H.ringbufSubmit(B, rec);
+  B.CreateBr(done);
+  B.SetInsertPoint(lost);
+  bumpLostCounter();
+  B.CreateBr(done);
+  B.SetInsertPoint(done);
+}
+
+void Lowering::lowerPrintf(Expr &e, Call &c) {
+  const StringLit *fmt = c.args.empty() ? nullptr : c.args[0]->as<StringLit>();
+  if (!fmt) {
+    error(e.range, "printf needs a format string");
+    return;
+  }
+  contract::PrintfSpec ps;
+  ps.format = fmt->value;
+  uint32_t off = sizeof(contract::EventHeader);
+  std::vector<llvm::Value *> vals;
+  for (size_t i = 1; i < c.args.size(); ++i) {
+    Expr *a = c.args[i];
+    llvm::Value *v = lowerExpr(a);
+    if (!v)
+      return;
+    contract::FormatArg fa;
+    fa.offset = off;
+    if (v->getType()->isPointerTy()) {
+      fa.kind = contract::FormatArg::Kind::String;
+      fa.size = a->type && a->type->size ? a->type->size : 64;
+      if (auto *s = a->as<StringLit>())
+        fa.size = std::max<uint32_t>(fa.size, uint32_t(s->value.size() + 1));
+    } else {
+      bool sgn = !a->type || a->type->kind != TypeKind::Integer || a->type->isSigned;
+      fa.kind = sgn ? contract::FormatArg::Kind::Int : contract::FormatArg::Kind::Uint;
+      fa.size = 8;
+    }
+    off += align8(fa.size);
+    ps.args.push_back(fa);
+    vals.push_back(v);
+  }
+  ps.recordSize = off;
+  uint32_t id = uint32_t(spec.formats.size());
+  spec.formats.push_back(ps);
+
+  FixedMap &events = fixedMap(contract::kEventsMap);
+  llvm::Value *rec = H.ringbufReserve(B, events.gv, ps.recordSize);
+  auto *ok = llvm::BasicBlock::Create(C, "printf.ok", fn);
+  auto *lost = llvm::BasicBlock::Create(C, "printf.lost", fn);
+  auto *done = llvm::BasicBlock::Create(C, "printf.done", fn);
+  B.CreateCondBr(B.CreateIsNotNull(rec), ok, lost);
+  B.SetInsertPoint(ok);
+  B.CreateStore(B.getInt32(uint32_t(contract::EventKind::Printf)), rec);
+  B.CreateStore(B.getInt32(id), bytePtr(rec, 4));
+  for (size_t i = 0; i < vals.size(); ++i) {
+    const contract::FormatArg &fa = ps.args[i];
+    if (fa.kind == contract::FormatArg::Kind::String) {
+      uint32_t srcSize = c.args[i + 1]->type && c.args[i + 1]->type->size
+                             ? c.args[i + 1]->type->size
+                             : fa.size;
+      copyString(bytePtr(rec, fa.offset), align8(fa.size), vals[i], srcSize);
+    } else {
+      B.CreateStore(vals[i], bytePtr(rec, fa.offset));
+    }
+  }
+  H.ringbufSubmit(B, rec);
+  B.CreateBr(done);
+  B.SetInsertPoint(lost);
+  bumpLostCounter();
+  B.CreateBr(done);
+  B.SetInsertPoint(done);
+}
+
+llvm::Value *Lowering::lowerStr(Expr &e, Call &c) {
+  if (c.args.empty()) {
+    error(e.range, "str() needs a pointer");
+    return nullptr;
+  }
+  uint32_t size = e.type && e.type->size ? e.type->size : 64;
+  if (c.args.size() > 1) {
+    auto *n = c.args[1]->as<IntegerLit>();
+    if (!n) {
+      error(c.args[1]->range, "the length of str() must be a constant here");
+      return nullptr;
+    }
+    size = uint32_t(std::min<uint64_t>(n->value + 1, size));
+  }
+  llvm::Value *p = lowerExpr(c.args[0]);
+  if (!p)
+    return nullptr;
+  if (p->getType()->isPointerTy()) // already a string
+    return p;
+  uint32_t cap = e.type && e.type->size ? e.type->size : size;
+  llvm::Value *buf = allocMem(cap, "str");
+  zeroMem(buf, align8(cap)); // deterministic bytes after the NUL: strings are map keys
+  auto space = (attachKind == contract::AttachKind::Uprobe ||
+                attachKind == contract::AttachKind::Uretprobe)
+                   ? HelperTarget::Space::User
+                   : HelperTarget::Space::Any;
+  H.probeReadStr(B, buf, size, B.CreateIntToPtr(p, B.getPtrTy()), space);
+  return buf;
+}
+
+llvm::Value *Lowering::lowerCall(Expr &e, Call &c) {
+  const std::string &n = c.name;
+  if (n == "printf") {
+    lowerPrintf(e, c);
+    return B.getInt64(0);
+  }
+  if (n == "str")
+    return lowerStr(e, c);
+  if (n == "exit") {
+    emitEvent(contract::EventKind::Exit, 0);
+    B.CreateBr(exitBlock);
+    B.SetInsertPoint(llvm::BasicBlock::Create(C, "after.exit", fn));
+    return B.getInt64(0);
+  }
+  if (n == "print" || n == "clear" || n == "zero" || n == "delete" || n == "has_key") {
+    llvm::Value *v = lowerMapFunction(e, c);
+    return v ? v : B.getInt64(0);
+  }
+  static const char *aggs[] = {"count", "sum", "avg", "min", "max", "stats", "hist", "lhist"};
+  for (const char *a : aggs)
+    if (n == a) {
+      error(e.range, "'" + n + "' is an aggregation; assign it to a map");
+      return nullptr;
+    }
+  error(c.nameRange, "function '" + n + "' is not lowered to BPF yet");
+  return nullptr;
+}
+
+} // namespace obs::cg

@@ -1,0 +1,68 @@
+//===- codegen.h - lowering a checked program to a BPF object -------------===//
+//
+// The kernel half of a script: every probe body becomes one BPF program per
+// attach point, every map a BTF-defined map in ".maps", and the contract
+// (codegen/contract.h) describes records, formats and map layouts for the
+// runtime. Entry points for the obsc driver.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "codegen/contract.h"
+#include "lang/grammar/ast.h"
+#include "lang/sema/sema.h"
+#include "lang/support/diagnostics.h"
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace llvm {
+class LLVMContext;
+class Module;
+} // namespace llvm
+
+namespace obs {
+
+/// What codegen reads: the checked AST and the map table.
+struct CodegenInput {
+  Program &program;
+  const std::map<std::string, MapInfo> &maps;
+  const SourceManager &sources;
+};
+
+struct CodegenOptions {
+  std::string cpu;          ///< BPF ISA; empty: hostBpfCpu()
+  bool optimize = true;     ///< run the O2 pipeline
+  bool debugInfo = true;    ///< BTF for maps and line info (libbpf needs map BTF)
+  uint32_t ringbufBytes = contract::kDefaultRingbufBytes;
+  uint32_t mapEntries = contract::kDefaultMapEntries;
+  int filterPid = 0;        ///< -p PID: only events of this process
+};
+
+/// Dumps requested by `--dump=ir|bpf`, filled when non-null.
+struct CodegenDumps {
+  std::string *ir = nullptr;  ///< LLVM IR after optimisation (before, when !optimize)
+  std::string *bpf = nullptr; ///< BPF assembly
+};
+
+/// Lowers the checked program into a new module of `ctx` and fills `spec`.
+/// Returns null after reporting into `diags` when something cannot be lowered.
+std::unique_ptr<llvm::Module> lowerToBpfModule(llvm::LLVMContext &ctx, const CodegenInput &in,
+                                               contract::ObjectSpec &spec, Diagnostics &diags,
+                                               const CodegenOptions &opts = {});
+
+/// Lowers, optimises and emits the BPF ELF object.
+std::optional<contract::BpfObject> compileToBpf(const CodegenInput &in, Diagnostics &diags,
+                                                const CodegenOptions &opts = {},
+                                                CodegenDumps dumps = {});
+
+inline std::optional<contract::BpfObject> compileToBpf(SemaContext &sema,
+                                                       const CodegenOptions &opts = {},
+                                                       CodegenDumps dumps = {}) {
+  CodegenInput in{sema.ast.program, sema.maps, sema.sources};
+  return compileToBpf(in, sema.diags, opts, dumps);
+}
+
+} // namespace obs

@@ -1,0 +1,150 @@
+//===- contract.h - the kernel/user contract of a compiled script ---------===//
+//
+// The only things the BPF programs and user space share: the names of the
+// fixed maps, the layout of ring-buffer records, the printf format table,
+// the byte layout of every script map's keys and values, and how each
+// program attaches. Codegen fills an ObjectSpec while lowering; the runtime
+// reads records and maps with it. Header-only, no LLVM and no libbpf here.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace obs::contract {
+
+//===-- Fixed maps ---------------------------------------------------------===//
+
+/// BPF_MAP_TYPE_RINGBUF: every per-event record (printf, exit, print ...).
+inline constexpr const char *kEventsMap = "obs_events";
+/// Per-CPU array, one u64 slot: ring-buffer reserves that failed.
+inline constexpr const char *kLostMap = "obs_lost";
+/// Per-CPU array, one slot: scratch memory for strings, keys and tuples, so
+/// nothing large lives on the 512-byte BPF stack.
+inline constexpr const char *kScratchMap = "obs_scratch";
+/// Array, one slot, never written: zero bytes to initialise map values.
+inline constexpr const char *kZeroMap = "obs_zero";
+
+inline constexpr uint32_t kDefaultRingbufBytes = 1u << 20;
+inline constexpr uint32_t kDefaultMapEntries = 10240;
+/// The largest per-CPU scratch region a program may use.
+inline constexpr uint32_t kMaxScratchBytes = 16384;
+
+//===-- Ring-buffer records ------------------------------------------------===//
+
+enum class EventKind : uint32_t {
+  Printf = 1, ///< id = format id; arguments follow at PrintfSpec offsets
+  Exit = 2,   ///< exit(): user space stops after draining
+  Print = 3,  ///< print(@m): id = map index
+  Clear = 4,  ///< clear(@m): id = map index
+  Zero = 5,   ///< zero(@m): id = map index
+};
+
+/// Every record starts with this header; records are 8-byte aligned.
+struct EventHeader {
+  uint32_t kind;
+  uint32_t id;
+};
+
+/// One printf argument inside a Printf record. Integers are 8 bytes (sign
+/// or zero extended); strings are NUL-terminated within `size` bytes.
+struct FormatArg {
+  enum class Kind : uint8_t { Int, Uint, String };
+  Kind kind = Kind::Int;
+  uint32_t offset = 0; ///< from the start of the record (header included)
+  uint32_t size = 8;
+};
+
+/// The format table: PrintfSpec i is format id i.
+struct PrintfSpec {
+  std::string format; ///< escapes decoded, as written in the script
+  std::vector<FormatArg> args;
+  uint32_t recordSize = sizeof(EventHeader);
+};
+
+//===-- Script maps --------------------------------------------------------===//
+
+/// What a map value holds and its byte layout (per CPU for per-CPU maps):
+enum class ValueKind : uint8_t {
+  Int,    ///< plain `@x = expr`: int64
+  String, ///< plain `@x = str`: char[stringSize]
+  Count,  ///< int64
+  Sum,    ///< int64
+  Min,    ///< { int64 value; uint64 set; } (set = 0: no value on this CPU)
+  Max,    ///< { int64 value; uint64 set; }
+  Avg,    ///< { int64 total; uint64 count; }
+  Stats,  ///< { int64 total; uint64 count; }
+  Hist,   ///< uint64[kHistBuckets], see obs_log2_bucket below
+  Lhist,  ///< uint64[(max - min) / step + 2]
+};
+
+/// Hist buckets: 0 holds values < 0, 1 holds 0, i >= 2 holds
+/// [2^(i-2), 2^(i-1)). Lhist: 0 holds values < min, the last bucket values
+/// >= max, bucket i in between [min + (i-1)*step, min + i*step).
+inline constexpr uint32_t kHistBuckets = 66;
+
+/// One component of a packed key; each starts 8-byte aligned.
+struct KeyField {
+  enum class Kind : uint8_t { Int, Uint, String };
+  Kind kind = Kind::Uint;
+  uint32_t offset = 0;
+  uint32_t size = 8;
+};
+
+struct MapSpec {
+  std::string name;    ///< "@forks", "@" for the anonymous map
+  std::string bpfName; ///< the ELF symbol and libbpf map name
+  ValueKind kind = ValueKind::Int;
+  bool perCpu = false;
+  bool isArray = false; ///< keyless: an array with one slot, key u32 0
+  uint32_t keySize = 4;
+  uint32_t valueSize = 8; ///< one CPU's value
+  uint32_t maxEntries = 1;
+  std::vector<KeyField> key; ///< empty for keyless maps
+  bool valueSigned = true;
+  uint32_t stringSize = 0; ///< ValueKind::String
+  int64_t lhistMin = 0, lhistMax = 0, lhistStep = 1;
+};
+
+//===-- Programs -----------------------------------------------------------===//
+
+enum class AttachKind : uint8_t {
+  Begin, End, ///< raw_tracepoint programs run once with BPF_PROG_TEST_RUN
+  Tracepoint, RawTracepoint, Kprobe, Kretprobe, Fentry, Fexit,
+  Uprobe, Uretprobe, PerfEvent,
+};
+
+struct ProgramSpec {
+  std::string name;    ///< the BPF program (function) name
+  std::string section; ///< ELF section, decides the program type
+  AttachKind kind = AttachKind::Begin;
+  std::string probe;   ///< the attach point as written, for messages
+  std::string target;  ///< tracepoint category, uprobe binary
+  std::string func;    ///< tracepoint event, function, raw tracepoint
+  uint64_t offset = 0; ///< uprobe/kprobe offset (or address for uprobes)
+  bool hasAddress = false;
+  // PerfEvent
+  uint32_t perfType = 0;   ///< PERF_TYPE_SOFTWARE, PERF_TYPE_HARDWARE
+  uint64_t perfConfig = 0; ///< PERF_COUNT_SW_CPU_CLOCK ...
+  uint64_t period = 0;     ///< sample_period, or frequency when `freq`
+  bool freq = false;
+  bool allCpus = true;     ///< profile/software: every CPU; interval: one
+};
+
+/// Everything the runtime needs besides the ELF bytes.
+struct ObjectSpec {
+  std::vector<ProgramSpec> programs;
+  std::vector<MapSpec> maps; ///< script maps; index = map id in records
+  std::vector<PrintfSpec> formats;
+  uint32_t ringbufBytes = kDefaultRingbufBytes;
+};
+
+/// A compiled kernel half: an ELF object libbpf can open from memory.
+struct BpfObject {
+  std::vector<char> elf;
+  ObjectSpec spec;
+};
+
+} // namespace obs::contract

@@ -1,0 +1,175 @@
+//===- lowering.h - the state of lowering one program to LLVM IR ----------===//
+//
+// Internal to codegen. One Lowering per module; its methods are defined by
+// construct: probes.cpp (programs, attach points), statements.cpp,
+// expressions.cpp, builtins.cpp (builtins and calls), maps.cpp (map
+// definitions with BTF, keys, aggregations), debug_info.cpp (DWARF for BTF
+// and line info). Values are i64 for integers (sign- or zero-extended from
+// their type) and pointers to fixed-size memory for strings and tuples.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "codegen/codegen.h"
+#include "codegen/contract.h"
+#include "codegen/helpers.h"
+#include "lang/sema/types.h"
+
+#include <llvm/IR/DIBuilder.h>
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Module.h>
+
+#include <map>
+#include <string>
+
+namespace obs::cg {
+
+/// A script map and its BPF definition.
+struct MapState {
+  const MapInfo *info = nullptr;
+  contract::MapSpec spec;
+  uint32_t index = 0;
+  llvm::GlobalVariable *gv = nullptr;
+  bool lhistKnown = false;
+};
+
+/// A fixed map of the contract (events ring buffer, lost counter ...).
+struct FixedMap {
+  llvm::GlobalVariable *gv = nullptr;
+  uint32_t type = 0;
+  uint32_t keySize = 0, valueSize = 0, maxEntries = 1;
+};
+
+/// A scratch variable: an i64 slot or a memory buffer.
+struct VarSlot {
+  llvm::Value *ptr = nullptr;
+  const Type *type = nullptr;
+};
+
+/// Byte size of a value of `t` in keys, map values and records: integers
+/// and pointers are 8, strings their capacity, tuples their 8-aligned parts.
+uint32_t slotSize(const Type *t);
+inline uint32_t align8(uint32_t n) { return (n + 7) & ~7u; }
+bool isMemoryType(const Type *t);
+
+class Lowering {
+public:
+  Lowering(llvm::Module &m, HelperTarget &helpers, const CodegenInput &in, Diagnostics &diags,
+           const CodegenOptions &opts, contract::ObjectSpec &spec);
+  ~Lowering();
+
+  /// Lowers every probe and defines every map. False after errors.
+  bool run();
+
+  //===-- probes.cpp -------------------------------------------------===//
+  void lowerProbe(Probe &p, AttachPoint &ap, const std::string &expansion);
+  bool describeAttach(const AttachPoint &ap, const std::string &expansion,
+                      contract::ProgramSpec &prog);
+
+  //===-- statements.cpp ---------------------------------------------===//
+  void lowerBlock(Block *b);
+  void lowerStmt(Stmt *s);
+  void lowerAssign(Stmt &s, Assign &a);
+  void lowerIf(If &i);
+  void lowerWhile(While &w);
+  void lowerVarAssign(Stmt &s, Assign &a, Variable &v);
+
+  //===-- expressions.cpp --------------------------------------------===//
+  llvm::Value *lowerExpr(Expr *e);  ///< i64 or a pointer to memory
+  llvm::Value *lowerCond(Expr *e);  ///< i1
+  llvm::Value *lowerBinary(Expr &e, Binary &b);
+  llvm::Value *lowerUnary(Expr &e, Unary &u);
+  llvm::Value *lowerTernary(Expr &e, Ternary &t);
+  llvm::Value *lowerFieldAccess(Expr &e, FieldAccess &f);
+  llvm::Value *lowerCast(Expr &e, Cast &c);
+  llvm::Value *lowerTuple(Expr &e, Tuple &t);
+  llvm::Value *lowerStringLit(Expr &e, StringLit &s);
+  llvm::Value *stringEquals(llvm::Value *a, uint32_t aSize, llvm::Value *b, uint32_t bSize);
+  llvm::Value *extend(llvm::Value *v, const Type *t); ///< any int to i64 per t's sign
+  llvm::Value *truncateTo(llvm::Value *v, const Type *t); ///< i64 to t's width, re-extended
+  llvm::Value *divide(llvm::Value *l, llvm::Value *r, bool isSigned, bool rem);
+
+  //===-- builtins.cpp -----------------------------------------------===//
+  llvm::Value *lowerIdentifier(Expr &e, Identifier &id);
+  llvm::Value *lowerCall(Expr &e, Call &c);
+  llvm::Value *lowerStr(Expr &e, Call &c);
+  void lowerPrintf(Expr &e, Call &c);
+  void emitEvent(contract::EventKind kind, uint32_t id);
+  llvm::Value *ctxArg(unsigned index); ///< arg0..argN from pt_regs
+  llvm::Value *loadCtxField(uint32_t offset, const Type *t);
+
+  //===-- maps.cpp ---------------------------------------------------===//
+  MapState *mapState(const std::string &name, SourceRange where);
+  llvm::Value *buildKey(MapState &m, MapRef &ref);
+  /// Pointer to the value for `key`, inserting zeroes first; branches to
+  /// `fail` when the map is full.
+  llvm::Value *lookupOrInit(MapState &m, llvm::Value *key, llvm::BasicBlock *fail);
+  void lowerMapAssign(Stmt &s, Assign &a, MapRef &ref);
+  void lowerAggregation(MapState &m, MapRef &ref, Call &call, SourceRange where);
+  llvm::Value *lowerMapRead(Expr &e, MapRef &ref);
+  llvm::Value *lowerMapFunction(Expr &e, Call &c); ///< print clear zero delete has_key
+  void defineMaps();
+  FixedMap &fixedMap(const char *name);
+  void bumpLostCounter();
+
+  //===-- debug_info.cpp ---------------------------------------------===//
+  void initDebugInfo();
+  llvm::DIFile *diFile(uint32_t fileId);
+  llvm::DISubprogram *beginSubprogram(llvm::Function *fn, SourceRange where);
+  void setLocation(SourceRange r);
+  void attachMapBtf(llvm::GlobalVariable *gv, uint32_t mapType, uint32_t maxEntries,
+                    uint32_t keySize, const std::vector<contract::KeyField> *keyFields,
+                    uint32_t valueSize, const contract::MapSpec *spec, SourceRange where);
+  void finishDebugInfo();
+
+  //===-- memory -----------------------------------------------------===//
+  /// A zero-initialised-on-demand buffer of `size` bytes: on the stack when
+  /// small, else in the per-CPU scratch map.
+  llvm::Value *allocMem(uint32_t size, const char *name = "buf");
+  llvm::Value *allocI64(const char *name);
+  void copyMem(llvm::Value *dst, llvm::Value *src, uint32_t size);
+  void zeroMem(llvm::Value *dst, uint32_t size);
+  /// Copies a string of srcSize into dst of dstSize, zero padding the rest.
+  void copyString(llvm::Value *dst, uint32_t dstSize, llvm::Value *src, uint32_t srcSize);
+  llvm::Value *bytePtr(llvm::Value *base, uint64_t offset);
+  llvm::Value *passthrough(llvm::Value *v);
+  void error(SourceRange r, const std::string &msg);
+
+  // Module-wide state.
+  llvm::Module &M;
+  llvm::LLVMContext &C;
+  llvm::IRBuilder<> B;
+  HelperTarget &H;
+  const CodegenInput &in;
+  Diagnostics &diags;
+  const CodegenOptions &opts;
+  contract::ObjectSpec &spec;
+  std::map<std::string, MapState> maps;
+  std::map<std::string, FixedMap> fixedMaps;
+  std::unique_ptr<llvm::DIBuilder> dib;
+  llvm::DICompileUnit *cu = nullptr;
+  std::map<uint32_t, llvm::DIFile *> files;
+  llvm::DIType *diInt = nullptr, *diU64 = nullptr, *diI64 = nullptr, *diU32 = nullptr,
+               *diU8 = nullptr, *diVoidPtr = nullptr;
+  unsigned passthroughSeq = 0;
+  bool failed = false;
+
+  // Per-program state.
+  llvm::Function *fn = nullptr;
+  llvm::DISubprogram *sp = nullptr;
+  llvm::Value *ctx = nullptr;
+  llvm::BasicBlock *entryBlock = nullptr;
+  llvm::BasicBlock *prologue = nullptr;  ///< runs before the body; finds scratch
+  llvm::BasicBlock *bodyBlock = nullptr;
+  llvm::Value *scratchBase = nullptr;    ///< per-CPU scratch, looked up in the prologue
+  uint32_t scratchUsed = 0;
+  uint32_t stackUsed = 0;
+  uint32_t scratchMax = 0;
+  contract::AttachKind attachKind = contract::AttachKind::Begin;
+  std::map<std::string, VarSlot> vars;
+  llvm::BasicBlock *exitBlock = nullptr; ///< `return;` jumps here
+  /// Innermost last: (continue target, break target) of enclosing loops.
+  std::vector<std::pair<llvm::BasicBlock *, llvm::BasicBlock *>> loops;
+};
+
+} // namespace obs::cg

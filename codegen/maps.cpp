@@ -1,0 +1,600 @@
+//===- maps.cpp - map definitions, keys and aggregations ------------------===//
+//
+// Keyless aggregations live in a one-slot per-CPU array and are updated in
+// place; keyed ones in a per-CPU hash. Plain values (`@x = expr`) use a
+// shared array or hash. Per-CPU values are merged by user space, so the
+// kernel side needs no atomics. Value layouts are in contract.h.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/lowering.h"
+
+namespace obs::cg {
+
+namespace {
+enum MapType : uint32_t {
+  Hash = 1,
+  Array = 2,
+  PercpuHash = 5,
+  PercpuArray = 6,
+  Ringbuf = 27,
+};
+constexpr uint64_t kBpfNoExist = 1;
+constexpr uint64_t kBpfAny = 0;
+
+std::string sanitize(const std::string &name) {
+  std::string out;
+  for (char c : name)
+    out += (isalnum((unsigned char)c) || c == '_') ? c : '_';
+  return out;
+}
+
+void flattenKey(const Type *t, uint32_t &offset, std::vector<contract::KeyField> &out) {
+  using K = contract::KeyField::Kind;
+  if (t && t->kind == TypeKind::Tuple) {
+    for (const Type *e : t->elements)
+      flattenKey(e, offset, out);
+    return;
+  }
+  contract::KeyField f;
+  f.offset = offset;
+  if (t && (t->kind == TypeKind::String || t->kind == TypeKind::Buffer)) {
+    f.kind = K::String;
+    f.size = t->size ? t->size : 64;
+  } else {
+    f.kind = t && t->kind == TypeKind::Integer && t->isSigned ? K::Int : K::Uint;
+    f.size = 8;
+  }
+  out.push_back(f);
+  offset += align8(f.size);
+}
+
+const char *aggName(AggregationKind k) {
+  switch (k) {
+  case AggregationKind::Count: return "count";
+  case AggregationKind::Sum: return "sum";
+  case AggregationKind::Avg: return "avg";
+  case AggregationKind::Min: return "min";
+  case AggregationKind::Max: return "max";
+  case AggregationKind::Stats: return "stats";
+  case AggregationKind::Hist: return "hist";
+  case AggregationKind::Lhist: return "lhist";
+  case AggregationKind::Rate: return "rate";
+  case AggregationKind::Slope: return "slope";
+  case AggregationKind::R2: return "r2";
+  case AggregationKind::Predict: return "predict";
+  case AggregationKind::Quantile: return "quantile";
+  }
+  return "?";
+}
+
+bool constantInt(const Expr *e, int64_t &out) {
+  if (!e)
+    return false;
+  if (auto *l = e->as<IntegerLit>()) {
+    out = int64_t(l->value);
+    return true;
+  }
+  if (auto *q = e->as<QuantityLit>()) {
+    out = int64_t(q->value);
+    return true;
+  }
+  if (auto *u = e->as<Unary>(); u && u->op == UnaryOp::Neg && constantInt(u->operand, out)) {
+    out = -out;
+    return true;
+  }
+  return false;
+}
+} // namespace
+
+MapState *Lowering::mapState(const std::string &name, SourceRange where) {
+  auto it = maps.find(name);
+  if (it != maps.end())
+    return &it->second;
+  auto info = in.maps.find(name);
+  if (info == in.maps.end()) {
+    error(where, "internal error: map '" + name + "' is not in the map table");
+    return nullptr;
+  }
+  const MapInfo &mi = info->second;
+  if (mi.window.present()) {
+    error(where, "map '" + name + "' is aggregated over a time window; windowed maps are not "
+                 "lowered to BPF yet");
+    return nullptr;
+  }
+  MapState st;
+  st.info = &mi;
+  st.index = uint32_t(spec.maps.size());
+  contract::MapSpec &ms = st.spec;
+  ms.name = name;
+  ms.bpfName = "m" + std::to_string(st.index) + "_" + sanitize(name.size() > 1 ? name.substr(1) : "");
+  const Type *v = mi.value;
+  using VK = contract::ValueKind;
+  bool aggregation = v && v->kind == TypeKind::Aggregation;
+  if (aggregation) {
+    const Type *arg = v->valueType;
+    ms.valueSigned = !(arg && arg->kind == TypeKind::Integer && !arg->isSigned && arg->bits == 64);
+    switch (v->aggregation) {
+    case AggregationKind::Count: ms.kind = VK::Count; ms.valueSize = 8; break;
+    case AggregationKind::Sum: ms.kind = VK::Sum; ms.valueSize = 8; break;
+    case AggregationKind::Min: ms.kind = VK::Min; ms.valueSize = 16; break;
+    case AggregationKind::Max: ms.kind = VK::Max; ms.valueSize = 16; break;
+    case AggregationKind::Avg: ms.kind = VK::Avg; ms.valueSize = 16; break;
+    case AggregationKind::Stats: ms.kind = VK::Stats; ms.valueSize = 16; break;
+    case AggregationKind::Hist: ms.kind = VK::Hist; ms.valueSize = 8 * contract::kHistBuckets; break;
+    case AggregationKind::Lhist: ms.kind = VK::Lhist; ms.valueSize = 8 * 3; break; // set at use
+    default:
+      error(where, std::string("'") + aggName(v->aggregation) +
+                       "' needs a time window and is evaluated in user space; it is not lowered "
+                       "to BPF");
+      return nullptr;
+    }
+  } else if (v && (v->kind == TypeKind::String || v->kind == TypeKind::Buffer)) {
+    ms.kind = VK::String;
+    ms.stringSize = v->size ? v->size : 64;
+    ms.valueSize = align8(ms.stringSize);
+  } else if (!v || v->kind == TypeKind::Integer || v->kind == TypeKind::Pointer ||
+             v->kind == TypeKind::Symbol) {
+    ms.kind = VK::Int;
+    ms.valueSize = 8;
+    ms.valueSigned = !v || v->kind != TypeKind::Integer || v->isSigned;
+  } else {
+    error(where, "maps holding values of this type are not lowered yet");
+    return nullptr;
+  }
+  ms.perCpu = aggregation;
+  if (mi.keys.empty()) {
+    ms.isArray = true;
+    ms.keySize = 4;
+    ms.maxEntries = 1;
+  } else {
+    uint32_t off = 0;
+    for (const Type *k : mi.keys)
+      flattenKey(k, off, ms.key);
+    ms.keySize = off;
+    ms.maxEntries = opts.mapEntries;
+  }
+  spec.maps.push_back(ms);
+  auto &slot = maps[name] = st;
+  auto *ty = llvm::StructType::get(C, {B.getPtrTy(), B.getPtrTy(), B.getPtrTy(), B.getPtrTy()});
+  slot.gv = new llvm::GlobalVariable(M, ty, false, llvm::GlobalValue::ExternalLinkage,
+                                     llvm::Constant::getNullValue(ty), ms.bpfName);
+  slot.gv->setSection(".maps");
+  slot.gv->setAlignment(llvm::Align(8));
+  return &slot;
+}
+
+FixedMap &Lowering::fixedMap(const char *name) {
+  FixedMap &f = fixedMaps[name];
+  if (f.gv)
+    return f;
+  std::string n = name;
+  unsigned members = 4;
+  if (n == contract::kEventsMap) {
+    f.type = Ringbuf;
+    f.maxEntries = opts.ringbufBytes;
+    members = 2;
+  } else if (n == contract::kLostMap) {
+    f.type = PercpuArray;
+    f.keySize = 4;
+    f.valueSize = 8;
+  } else if (n == contract::kScratchMap) {
+    f.type = PercpuArray;
+    f.keySize = 4;
+  } else { // zero
+    f.type = Array;
+    f.keySize = 4;
+  }
+  std::vector<llvm::Type *> ptrs(members, B.getPtrTy());
+  auto *ty = llvm::StructType::get(C, ptrs);
+  f.gv = new llvm::GlobalVariable(M, ty, false, llvm::GlobalValue::ExternalLinkage,
+                                  llvm::Constant::getNullValue(ty), name);
+  f.gv->setSection(".maps");
+  f.gv->setAlignment(llvm::Align(8));
+  return f;
+}
+
+void Lowering::defineMaps() {
+  for (auto &[name, mi] : in.maps)
+    if (!mi.window.present())
+      mapState(name, mi.firstUse);
+  uint32_t maxValue = 8;
+  for (auto &[name, st] : maps) {
+    contract::MapSpec &ms = spec.maps[st.index];
+    ms = st.spec;
+    uint32_t type = ms.isArray ? (ms.perCpu ? PercpuArray : Array) : (ms.perCpu ? PercpuHash : Hash);
+    attachMapBtf(st.gv, type, ms.maxEntries, ms.keySize, &ms.key, ms.valueSize, &ms,
+                 st.info->firstUse);
+    maxValue = std::max(maxValue, ms.valueSize);
+  }
+  fixedMap(contract::kEventsMap);
+  fixedMap(contract::kLostMap);
+  for (auto &[name, f] : fixedMaps) {
+    if (name == contract::kScratchMap)
+      f.valueSize = std::max<uint32_t>(8, scratchMax);
+    if (name == contract::kZeroMap)
+      f.valueSize = maxValue;
+    attachMapBtf(f.gv, f.type, f.maxEntries, f.keySize, nullptr, f.valueSize, nullptr,
+                 in.program.range);
+  }
+  spec.ringbufBytes = opts.ringbufBytes;
+}
+
+static llvm::Value *u32Zero(Lowering &L) {
+  llvm::IRBuilder<> eb(L.entryBlock, L.entryBlock->begin());
+  auto *a = eb.CreateAlloca(eb.getInt32Ty(), nullptr, "key0");
+  L.B.CreateStore(L.B.getInt32(0), a);
+  L.stackUsed += 4;
+  return a;
+}
+
+void Lowering::bumpLostCounter() {
+  FixedMap &lost = fixedMap(contract::kLostMap);
+  llvm::Value *p = H.mapLookup(B, lost.gv, u32Zero(*this));
+  auto *yes = llvm::BasicBlock::Create(C, "lost.inc", fn);
+  auto *done = llvm::BasicBlock::Create(C, "lost.done", fn);
+  B.CreateCondBr(B.CreateIsNotNull(p), yes, done);
+  B.SetInsertPoint(yes);
+  B.CreateStore(B.CreateAdd(B.CreateLoad(B.getInt64Ty(), p), B.getInt64(1)), p);
+  B.CreateBr(done);
+  B.SetInsertPoint(done);
+}
+
+llvm::Value *Lowering::buildKey(MapState &m, MapRef &ref) {
+  const contract::MapSpec &ms = m.spec;
+  if (ms.isArray)
+    return u32Zero(*this);
+  // Lower key expressions first: they may branch or use scratch.
+  std::vector<std::pair<llvm::Value *, const Type *>> parts;
+  for (Expr *k : ref.keys)
+    parts.push_back({lowerExpr(k), k->type});
+  llvm::Value *key = allocMem(ms.keySize, "key");
+  bool hasString = false;
+  for (const auto &f : ms.key)
+    hasString |= f.kind == contract::KeyField::Kind::String;
+  if (hasString)
+    zeroMem(key, ms.keySize);
+  size_t field = 0;
+  uint32_t offset = 0;
+  // Each key expression covers the fields of its flattened type.
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const Type *kt = i < m.info->keys.size() ? m.info->keys[i] : parts[i].second;
+    std::vector<contract::KeyField> sub;
+    uint32_t subSize = 0;
+    flattenKey(kt, subSize, sub);
+    llvm::Value *v = parts[i].first;
+    if (!v)
+      return nullptr;
+    if (v->getType()->isPointerTy()) {
+      const Type *et = parts[i].second;
+      if (sub.size() == 1 && sub[0].kind == contract::KeyField::Kind::String)
+        copyString(bytePtr(key, offset), sub[0].size, v, et && et->size ? et->size : sub[0].size);
+      else
+        copyMem(bytePtr(key, offset), v, std::min(subSize, slotSize(et)));
+    } else {
+      B.CreateStore(v, bytePtr(key, offset));
+    }
+    offset += subSize;
+    field += sub.size();
+  }
+  return key;
+}
+
+llvm::Value *Lowering::lookupOrInit(MapState &m, llvm::Value *key, llvm::BasicBlock *fail) {
+  llvm::Value *p = H.mapLookup(B, m.gv, key);
+  if (m.spec.isArray) {
+    auto *ok = llvm::BasicBlock::Create(C, "map.ok", fn);
+    B.CreateCondBr(B.CreateIsNotNull(p), ok, fail);
+    B.SetInsertPoint(ok);
+    return p;
+  }
+  llvm::BasicBlock *from = B.GetInsertBlock();
+  auto *init = llvm::BasicBlock::Create(C, "map.init", fn);
+  auto *init2 = llvm::BasicBlock::Create(C, "map.init2", fn);
+  auto *have = llvm::BasicBlock::Create(C, "map.have", fn);
+  B.CreateCondBr(B.CreateIsNotNull(p), have, init);
+  B.SetInsertPoint(init);
+  FixedMap &zero = fixedMap(contract::kZeroMap);
+  llvm::Value *zp = H.mapLookup(B, zero.gv, u32Zero(*this));
+  B.CreateCondBr(B.CreateIsNotNull(zp), init2, fail);
+  B.SetInsertPoint(init2);
+  H.mapUpdate(B, m.gv, key, zp, kBpfNoExist);
+  llvm::Value *p2 = H.mapLookup(B, m.gv, key);
+  llvm::BasicBlock *init2End = B.GetInsertBlock();
+  B.CreateCondBr(B.CreateIsNotNull(p2), have, fail);
+  B.SetInsertPoint(have);
+  auto *phi = B.CreatePHI(B.getPtrTy(), 2, "val");
+  phi->addIncoming(p, from);
+  phi->addIncoming(p2, init2End);
+  return phi;
+}
+
+void Lowering::lowerAggregation(MapState &m, MapRef &ref, Call &call, SourceRange where) {
+  using VK = contract::ValueKind;
+  contract::MapSpec &ms = m.spec;
+  // Arguments before the map operations.
+  llvm::Value *x = nullptr;
+  if (!call.args.empty()) {
+    x = lowerExpr(call.args[0]);
+    if (!x)
+      return;
+    if (x->getType()->isPointerTy()) {
+      error(where, "'" + call.name + "' needs an integer argument");
+      return;
+    }
+  }
+  if ((ms.kind != VK::Count) && !x) {
+    error(where, "'" + call.name + "' needs an argument");
+    return;
+  }
+  int64_t lmin = 0, lmax = 0, lstep = 1;
+  if (ms.kind == VK::Lhist) {
+    if (call.args.size() != 4 || !constantInt(call.args[1], lmin) ||
+        !constantInt(call.args[2], lmax) || !constantInt(call.args[3], lstep) || lstep <= 0 ||
+        lmax <= lmin) {
+      error(where, "lhist(value, min, max, step) needs constant min < max and step > 0");
+      return;
+    }
+    uint64_t n = uint64_t(lmax - lmin) / uint64_t(lstep) + ((lmax - lmin) % lstep ? 1 : 0) + 2;
+    if (n > 1000) {
+      error(where, "lhist would need " + std::to_string(n) + " buckets; at most 1000 are allowed");
+      return;
+    }
+    if (m.lhistKnown && (ms.lhistMin != lmin || ms.lhistMax != lmax || ms.lhistStep != lstep)) {
+      error(where, "map '" + ms.name + "' uses different lhist bounds elsewhere");
+      return;
+    }
+    m.lhistKnown = true;
+    ms.lhistMin = lmin;
+    ms.lhistMax = lmax;
+    ms.lhistStep = lstep;
+    ms.valueSize = uint32_t(8 * n);
+  }
+  llvm::Value *key = buildKey(m, ref);
+  if (!key)
+    return;
+  auto *done = llvm::BasicBlock::Create(C, "agg.done", fn);
+  llvm::Value *p = lookupOrInit(m, key, done);
+  llvm::Type *i64 = B.getInt64Ty();
+  auto addAt = [&](uint32_t off, llvm::Value *delta) {
+    llvm::Value *q = bytePtr(p, off);
+    B.CreateStore(B.CreateAdd(B.CreateLoad(i64, q), delta), q);
+  };
+  switch (ms.kind) {
+  case VK::Count:
+    addAt(0, B.getInt64(1));
+    break;
+  case VK::Sum:
+    addAt(0, x);
+    break;
+  case VK::Min:
+  case VK::Max: {
+    llvm::Value *cur = B.CreateLoad(i64, p);
+    llvm::Value *set = B.CreateLoad(i64, bytePtr(p, 8));
+    llvm::Value *better = ms.kind == VK::Min ? B.CreateICmpSLT(x, cur) : B.CreateICmpSGT(x, cur);
+    llvm::Value *take = B.CreateOr(B.CreateICmpEQ(set, B.getInt64(0)), better);
+    B.CreateStore(B.CreateSelect(take, x, cur), p);
+    B.CreateStore(B.getInt64(1), bytePtr(p, 8));
+    break;
+  }
+  case VK::Avg:
+  case VK::Stats:
+    addAt(0, x);
+    addAt(8, B.getInt64(1));
+    break;
+  case VK::Hist: {
+    // Bucket: 0 for x < 0, 1 for 0, else 2 + floor(log2(x)), by binary search.
+    llvm::Value *v = x;
+    llvm::Value *n = B.getInt64(0);
+    for (int s : {32, 16, 8, 4, 2, 1}) {
+      llvm::Value *big = B.CreateICmpUGE(v, B.getInt64(uint64_t(1) << s));
+      v = B.CreateSelect(big, B.CreateLShr(v, s), v);
+      n = B.CreateSelect(big, B.CreateAdd(n, B.getInt64(s)), n);
+    }
+    llvm::Value *idx = B.CreateAdd(n, B.getInt64(2));
+    idx = B.CreateSelect(B.CreateICmpEQ(x, B.getInt64(0)), B.getInt64(1), idx);
+    idx = B.CreateSelect(B.CreateICmpSLT(x, B.getInt64(0)), B.getInt64(0), idx);
+    idx = passthrough(idx);
+    uint64_t last = contract::kHistBuckets - 1;
+    idx = B.CreateSelect(B.CreateICmpUGT(idx, B.getInt64(last)), B.getInt64(last), idx);
+    llvm::Value *q = B.CreateInBoundsGEP(i64, p, idx);
+    B.CreateStore(B.CreateAdd(B.CreateLoad(i64, q), B.getInt64(1)), q);
+    break;
+  }
+  case VK::Lhist: {
+    uint64_t last = ms.valueSize / 8 - 1;
+    llvm::Value *rel = B.CreateSub(x, B.getInt64(lmin));
+    llvm::Value *mid = B.CreateAdd(B.CreateUDiv(rel, B.getInt64(lstep)), B.getInt64(1));
+    llvm::Value *idx = B.CreateSelect(B.CreateICmpSGE(x, B.getInt64(lmax)), B.getInt64(last), mid);
+    idx = B.CreateSelect(B.CreateICmpSLT(x, B.getInt64(lmin)), B.getInt64(0), idx);
+    idx = passthrough(idx);
+    idx = B.CreateSelect(B.CreateICmpUGT(idx, B.getInt64(last)), B.getInt64(last), idx);
+    llvm::Value *q = B.CreateInBoundsGEP(i64, p, idx);
+    B.CreateStore(B.CreateAdd(B.CreateLoad(i64, q), B.getInt64(1)), q);
+    break;
+  }
+  default:
+    error(where, "internal error: not an aggregation map");
+    break;
+  }
+  B.CreateBr(done);
+  B.SetInsertPoint(done);
+}
+
+static bool isAggregationCall(const Expr *e, const MapState &m) {
+  const Call *c = e ? e->as<Call>() : nullptr;
+  return c && m.info->value && m.info->value->kind == TypeKind::Aggregation &&
+         c->name == aggName(m.info->value->aggregation);
+}
+
+void Lowering::lowerMapAssign(Stmt &s, Assign &a, MapRef &ref) {
+  MapState *m = mapState(ref.name, s.range);
+  if (!m)
+    return;
+  using VK = contract::ValueKind;
+  if (isAggregationCall(a.value, *m)) {
+    lowerAggregation(*m, ref, *a.value->as<Call>(), s.range);
+    return;
+  }
+  contract::MapSpec &ms = m->spec;
+  if (ms.kind == VK::Count || ms.kind == VK::Sum) {
+    // `@x += v` / `@x++` style updates on count/sum maps: add in place.
+    if (a.op != AssignOp::Add && a.op != AssignOp::Sub) {
+      error(s.range, "map '" + ms.name + "' holds an aggregation; only += and -= update it");
+      return;
+    }
+    llvm::Value *v = lowerExpr(a.value);
+    if (!v)
+      return;
+    if (a.op == AssignOp::Sub)
+      v = B.CreateNeg(v);
+    llvm::Value *key = buildKey(*m, ref);
+    auto *done = llvm::BasicBlock::Create(C, "upd.done", fn);
+    llvm::Value *p = lookupOrInit(*m, key, done);
+    B.CreateStore(B.CreateAdd(B.CreateLoad(B.getInt64Ty(), p), v), p);
+    B.CreateBr(done);
+    B.SetInsertPoint(done);
+    return;
+  }
+  if (ms.kind != VK::Int && ms.kind != VK::String) {
+    error(s.range, "map '" + ms.name + "' holds an aggregation; assign it with " +
+                       aggName(m->info->value->aggregation) + "()");
+    return;
+  }
+  llvm::Value *v = lowerExpr(a.value);
+  if (!v)
+    return;
+  if (ms.kind == VK::String) {
+    if (a.op != AssignOp::Set || !v->getType()->isPointerTy()) {
+      error(s.range, "map '" + ms.name + "' holds strings; only = assigns it");
+      return;
+    }
+    llvm::Value *key = buildKey(*m, ref);
+    llvm::Value *buf = allocMem(ms.valueSize, "mapval");
+    const Type *vt = a.value->type;
+    copyString(buf, ms.valueSize, v, vt && vt->size ? vt->size : ms.stringSize);
+    H.mapUpdate(B, m->gv, key, buf, kBpfAny);
+    return;
+  }
+  if (v->getType()->isPointerTy()) {
+    error(s.range, "map '" + ms.name + "' holds integers");
+    return;
+  }
+  llvm::Value *key = buildKey(*m, ref);
+  if (a.op == AssignOp::Set) {
+    llvm::Value *tmp = allocI64("mapval");
+    B.CreateStore(v, tmp);
+    H.mapUpdate(B, m->gv, key, tmp, kBpfAny);
+    return;
+  }
+  auto *done = llvm::BasicBlock::Create(C, "upd.done", fn);
+  llvm::Value *p = lookupOrInit(*m, key, done);
+  llvm::Value *old = B.CreateLoad(B.getInt64Ty(), p);
+  llvm::Value *nv = nullptr;
+  bool sgn = ms.valueSigned;
+  switch (a.op) {
+  case AssignOp::Add: nv = B.CreateAdd(old, v); break;
+  case AssignOp::Sub: nv = B.CreateSub(old, v); break;
+  case AssignOp::Mul: nv = B.CreateMul(old, v); break;
+  case AssignOp::Div: nv = divide(old, v, sgn, false); break;
+  case AssignOp::Mod: nv = divide(old, v, sgn, true); break;
+  case AssignOp::Shl: nv = B.CreateShl(old, B.CreateAnd(v, 63)); break;
+  case AssignOp::Shr:
+    nv = sgn ? B.CreateAShr(old, B.CreateAnd(v, 63)) : B.CreateLShr(old, B.CreateAnd(v, 63));
+    break;
+  case AssignOp::BitAnd: nv = B.CreateAnd(old, v); break;
+  case AssignOp::BitOr: nv = B.CreateOr(old, v); break;
+  case AssignOp::BitXor: nv = B.CreateXor(old, v); break;
+  case AssignOp::Set: nv = v; break;
+  }
+  B.CreateStore(nv, p);
+  B.CreateBr(done);
+  B.SetInsertPoint(done);
+}
+
+llvm::Value *Lowering::lowerMapRead(Expr &e, MapRef &ref) {
+  MapState *m = mapState(ref.name, e.range);
+  if (!m)
+    return nullptr;
+  using VK = contract::ValueKind;
+  contract::MapSpec &ms = m->spec;
+  llvm::Value *key = buildKey(*m, ref);
+  if (!key)
+    return nullptr;
+  llvm::Value *p = H.mapLookup(B, m->gv, key);
+  llvm::BasicBlock *from = B.GetInsertBlock();
+  auto *have = llvm::BasicBlock::Create(C, "read.have", fn);
+  auto *done = llvm::BasicBlock::Create(C, "read.done", fn);
+  if (ms.kind == VK::String) {
+    llvm::Value *buf = allocMem(ms.valueSize, "mapstr");
+    zeroMem(buf, ms.valueSize);
+    B.CreateCondBr(B.CreateIsNotNull(p), have, done);
+    B.SetInsertPoint(have);
+    copyMem(buf, p, ms.valueSize);
+    B.CreateBr(done);
+    B.SetInsertPoint(done);
+    return buf;
+  }
+  B.CreateCondBr(B.CreateIsNotNull(p), have, done);
+  B.SetInsertPoint(have);
+  llvm::Type *i64 = B.getInt64Ty();
+  llvm::Value *v = nullptr;
+  switch (ms.kind) {
+  case VK::Int:
+  case VK::Count:
+  case VK::Sum:
+  case VK::Min:
+  case VK::Max:
+    v = B.CreateLoad(i64, p);
+    break;
+  case VK::Avg: {
+    llvm::Value *total = B.CreateLoad(i64, p);
+    llvm::Value *count = B.CreateLoad(i64, bytePtr(p, 8));
+    v = divide(total, count, true, false);
+    break;
+  }
+  default:
+    error(e.range, "map '" + ms.name + "' holds a histogram or stats; it cannot be read in a probe");
+    v = B.getInt64(0);
+  }
+  llvm::BasicBlock *haveEnd = B.GetInsertBlock();
+  B.CreateBr(done);
+  B.SetInsertPoint(done);
+  auto *phi = B.CreatePHI(i64, 2, "mapread");
+  phi->addIncoming(B.getInt64(0), from);
+  phi->addIncoming(v, haveEnd);
+  return phi;
+}
+
+llvm::Value *Lowering::lowerMapFunction(Expr &e, Call &c) {
+  MapRef *ref = c.args.empty() ? nullptr : c.args[0]->as<MapRef>();
+  if (!ref) {
+    error(e.range, "'" + c.name + "' takes a map, as in " + c.name + "(@m)");
+    return nullptr;
+  }
+  MapState *m = mapState(ref->name, e.range);
+  if (!m)
+    return nullptr;
+  if (c.name == "print" || c.name == "clear" || c.name == "zero") {
+    auto kind = c.name == "print"   ? contract::EventKind::Print
+                : c.name == "clear" ? contract::EventKind::Clear
+                                    : contract::EventKind::Zero;
+    emitEvent(kind, m->index);
+    return nullptr;
+  }
+  // delete(@m[k]) / delete(@m, k) and has_key(@m, k).
+  MapRef keyed = *ref;
+  if (c.args.size() > 1)
+    keyed.keys.assign(c.args.begin() + 1, c.args.end());
+  llvm::Value *key = buildKey(*m, keyed);
+  if (!key)
+    return nullptr;
+  if (c.name == "delete") {
+    H.mapDelete(B, m->gv, key);
+    return nullptr;
+  }
+  llvm::Value *p = H.mapLookup(B, m->gv, key);
+  return B.CreateZExt(B.CreateIsNotNull(p), B.getInt64Ty());
+}
+
+} // namespace obs::cg

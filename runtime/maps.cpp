@@ -1,0 +1,212 @@
+//===- maps.cpp - reading script maps into MapDumps -----------------------===//
+//
+// Keys and values are decoded with the layouts of contract.h. Per-CPU maps
+// return one value per possible CPU, each rounded up to 8 bytes; they are
+// merged here (sums, min/max over the CPUs that saw a value, bucket sums).
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/maps.h"
+#include "runtime/loader.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace obs {
+
+namespace {
+using VK = contract::ValueKind;
+
+MapValueKind dumpKind(VK k) {
+  switch (k) {
+  case VK::Int:
+  case VK::String: return MapValueKind::Plain;
+  case VK::Count: return MapValueKind::Count;
+  case VK::Sum: return MapValueKind::Sum;
+  case VK::Min: return MapValueKind::Min;
+  case VK::Max: return MapValueKind::Max;
+  case VK::Avg: return MapValueKind::Avg;
+  case VK::Stats: return MapValueKind::Stats;
+  case VK::Hist: return MapValueKind::Hist;
+  case VK::Lhist: return MapValueKind::Lhist;
+  }
+  return MapValueKind::Plain;
+}
+
+int64_t i64At(const uint8_t *p) {
+  int64_t v;
+  memcpy(&v, p, 8);
+  return v;
+}
+
+std::vector<KeyPart> decodeKey(const contract::MapSpec &spec, const uint8_t *key) {
+  std::vector<KeyPart> parts;
+  for (const contract::KeyField &f : spec.key) {
+    const uint8_t *p = key + f.offset;
+    switch (f.kind) {
+    case contract::KeyField::Kind::Int: parts.push_back(KeyPart::ofInt(i64At(p))); break;
+    case contract::KeyField::Kind::Uint: parts.push_back(KeyPart::ofUint(uint64_t(i64At(p)))); break;
+    case contract::KeyField::Kind::String:
+      parts.push_back(KeyPart::ofString(
+          std::string(reinterpret_cast<const char *>(p), strnlen(reinterpret_cast<const char *>(p), f.size))));
+      break;
+    }
+  }
+  return parts;
+}
+
+/// Merges `ncpu` values (stride bytes apart); false when no CPU has a value
+/// (min/max never set).
+bool mergeValue(const contract::MapSpec &spec, const uint8_t *vals, int ncpu, size_t stride,
+                MapValue &out) {
+  switch (spec.kind) {
+  case VK::Int:
+    out.scalar = i64At(vals);
+    return true;
+  case VK::String:
+    out.isString = true;
+    out.str.assign(reinterpret_cast<const char *>(vals),
+                   strnlen(reinterpret_cast<const char *>(vals), spec.stringSize));
+    return true;
+  case VK::Count:
+  case VK::Sum:
+    for (int c = 0; c < ncpu; ++c)
+      out.scalar += i64At(vals + c * stride);
+    return true;
+  case VK::Min:
+  case VK::Max: {
+    bool any = false;
+    for (int c = 0; c < ncpu; ++c) {
+      const uint8_t *v = vals + c * stride;
+      if (!i64At(v + 8))
+        continue;
+      int64_t x = i64At(v);
+      if (!any || (spec.kind == VK::Min ? x < out.scalar : x > out.scalar))
+        out.scalar = x;
+      any = true;
+    }
+    return any;
+  }
+  case VK::Avg:
+  case VK::Stats:
+    for (int c = 0; c < ncpu; ++c) {
+      out.total += i64At(vals + c * stride);
+      out.count += uint64_t(i64At(vals + c * stride + 8));
+    }
+    return true;
+  case VK::Hist:
+  case VK::Lhist: {
+    size_t n = spec.valueSize / 8;
+    out.buckets.assign(n, 0);
+    for (int c = 0; c < ncpu; ++c)
+      for (size_t i = 0; i < n; ++i)
+        out.buckets[i] += uint64_t(i64At(vals + c * stride + 8 * i));
+    return true;
+  }
+  }
+  return false;
+}
+} // namespace
+
+bool readMap(int fd, const contract::MapSpec &spec, MapDump &out, std::string &error) {
+  out = MapDump{};
+  out.name = spec.name;
+  out.kind = dumpKind(spec.kind);
+  out.isSigned = spec.valueSigned;
+  out.lhistMin = spec.lhistMin;
+  out.lhistMax = spec.lhistMax;
+  out.lhistStep = spec.lhistStep;
+  int ncpu = spec.perCpu ? libbpf_num_possible_cpus() : 1;
+  if (ncpu <= 0) {
+    error = "cannot count the possible CPUs";
+    return false;
+  }
+  size_t stride = spec.perCpu ? (spec.valueSize + 7) / 8 * 8 : spec.valueSize;
+  std::vector<uint8_t> vals(stride * size_t(ncpu));
+  if (spec.isArray) {
+    uint32_t key = 0;
+    if (bpf_map_lookup_elem(fd, &key, vals.data()) != 0) {
+      error = "cannot read map " + spec.name + ": " + strerror(errno);
+      return false;
+    }
+    MapEntry e;
+    if (mergeValue(spec, vals.data(), ncpu, stride, e.value))
+      out.entries.push_back(std::move(e));
+    return true;
+  }
+  std::vector<uint8_t> key(spec.keySize), next(spec.keySize);
+  const void *prev = nullptr;
+  while (bpf_map_get_next_key(fd, prev, next.data()) == 0) {
+    key = next;
+    prev = key.data();
+    if (bpf_map_lookup_elem(fd, key.data(), vals.data()) != 0) {
+      if (errno == ENOENT) // deleted meanwhile
+        continue;
+      error = "cannot read map " + spec.name + ": " + strerror(errno);
+      return false;
+    }
+    MapEntry e;
+    e.key = decodeKey(spec, key.data());
+    if (mergeValue(spec, vals.data(), ncpu, stride, e.value))
+      out.entries.push_back(std::move(e));
+  }
+  return true;
+}
+
+std::vector<MapDump> readAllMaps(const Loader &loader, std::string &error) {
+  std::vector<MapDump> out;
+  for (const contract::MapSpec &m : loader.spec().maps) {
+    int fd = loader.mapFd(m.bpfName);
+    if (fd < 0)
+      continue;
+    MapDump d;
+    if (!readMap(fd, m, d, error))
+      continue;
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+static bool zeroOrClear(int fd, const contract::MapSpec &spec, bool keepKeys, std::string &error) {
+  int ncpu = spec.perCpu ? libbpf_num_possible_cpus() : 1;
+  size_t stride = spec.perCpu ? (spec.valueSize + 7) / 8 * 8 : spec.valueSize;
+  std::vector<uint8_t> zeros(stride * size_t(ncpu > 0 ? ncpu : 1), 0);
+  if (spec.isArray) {
+    uint32_t key = 0;
+    if (bpf_map_update_elem(fd, &key, zeros.data(), BPF_ANY) != 0) {
+      error = "cannot reset map " + spec.name + ": " + strerror(errno);
+      return false;
+    }
+    return true;
+  }
+  // Collect keys first: deleting while iterating restarts the walk.
+  std::vector<std::vector<uint8_t>> keys;
+  std::vector<uint8_t> key(spec.keySize), next(spec.keySize);
+  const void *prev = nullptr;
+  while (bpf_map_get_next_key(fd, prev, next.data()) == 0) {
+    keys.push_back(next);
+    key = next;
+    prev = key.data();
+  }
+  for (auto &k : keys) {
+    int rc = keepKeys ? bpf_map_update_elem(fd, k.data(), zeros.data(), BPF_EXIST)
+                      : bpf_map_delete_elem(fd, k.data());
+    if (rc != 0 && errno != ENOENT) {
+      error = "cannot reset map " + spec.name + ": " + strerror(errno);
+      return false;
+    }
+  }
+  return true;
+}
+
+bool clearMap(int fd, const contract::MapSpec &spec, std::string &error) {
+  return zeroOrClear(fd, spec, false, error);
+}
+bool zeroMap(int fd, const contract::MapSpec &spec, std::string &error) {
+  return zeroOrClear(fd, spec, true, error);
+}
+
+} // namespace obs
