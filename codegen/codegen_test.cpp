@@ -347,6 +347,29 @@ std::vector<Case> cases() {
          q->body = s.block({s.assign(s.mapref("@ticks", {}, countOf(s)), s.call("count", {}, countOf(s)))});
          s.map("@ticks", {}, countOf(s));
        }},
+      // A record that lies about its layout: the verifier must refuse the
+      // context access, and the error must point at line 3.
+      {"bad-ctx",
+       "tracepoint:syscalls:sys_enter_openat {\n"
+       "  @x = count();\n"
+       "  @y[pid] = args.bogus;\n"
+       "}\n",
+       [](Script &s) {
+         Probe *p = s.probe("tracepoint:syscalls:sys_enter_openat", ProbeKind::Tracepoint,
+                            "syscalls", "sys_enter_openat");
+         Type t;
+         t.kind = TypeKind::Record;
+         t.name = "args of syscalls:sys_enter_openat";
+         t.size = 8200;
+         t.fields = {{"bogus", s.i64(), 8192}};
+         const Type *rec = s.ty(t);
+         Stmt *a = s.assign(s.mapref("@x", {}, countOf(s)), s.call("count", {}, countOf(s)));
+         Stmt *b = s.assign(s.mapref("@y", {s.id("pid", s.integer(32, false))}, s.i64()),
+                            s.args("bogus", rec));
+         p->body = s.block({a, b});
+         s.map("@x", {}, countOf(s));
+         s.map("@y", {s.integer(32, false)}, s.i64());
+       }},
       {"uprobe", "uprobe:/usr/bin/bash:main { @[comm] = count(); }\n",
        [](Script &s) {
          Probe *p = s.probe("uprobe:/usr/bin/bash:main", ProbeKind::Uprobe, "/usr/bin/bash", "main");

@@ -215,10 +215,24 @@ bool Loader::load(LoadError &error) {
           error.message = "the kernel rejected the program for '" + p.probe + "'";
         }
     }
-    if (captured.find("BEGIN PROG LOAD LOG") != std::string::npos)
+    if (captured.find("BEGIN PROG LOAD LOG") != std::string::npos) {
       parseVerifierLog(captured, error);
-    else if (error.reason.empty())
-      error.reason = trim(captured.substr(captured.rfind('\n', captured.size() - 2) + 1));
+    } else {
+      // No verifier log: the kernel refused before verifying (program type,
+      // attach target, permissions). libbpf's line says how.
+      auto failed = captured.find("BPF program load failed: ");
+      if (failed != std::string::npos) {
+        auto eol = captured.find('\n', failed);
+        error.reason = "BPF_PROG_LOAD failed: " + captured.substr(failed + 25, eol - failed - 25);
+      } else {
+        error.reason = trim(captured);
+      }
+      for (const auto &p : object_.spec.programs)
+        if (p.probe == error.program &&
+            (p.kind == contract::AttachKind::Fentry || p.kind == contract::AttachKind::Fexit))
+          error.message += ": this kernel cannot load fentry/fexit programs (BPF trampolines "
+                           "are unavailable); use a tracepoint or kprobe instead";
+    }
     return false;
   }
   loaded_ = true;
