@@ -2,6 +2,7 @@
 #include "runtime/output/format.h"
 
 #include "codegen/contract.h"
+#include "runtime/output/printer.h"
 
 #include <cstdio>
 #include <cstring>
@@ -24,12 +25,15 @@ std::string hexEscapeBuffer(std::string_view bytes) {
 
 /// The spec rebuilt for snprintf, with the length modifier replaced by the
 /// one matching the C type we pass.
+/// The spec rebuilt for snprintf, with the length modifier replaced by the
+/// one matching the C type we pass.
 static std::string cSpec(const FormatSpec &s, const char *length, char conv) {
   std::string f = "%";
-  if (s.leftAlign)
-    f += '-';
-  if (s.zeroPad)
-    f += '0';
+  if (s.leftAlign) f += '-';
+  if (s.plusSign) f += '+';
+  if (s.spaceSign) f += ' ';
+  if (s.alternate) f += '#';
+  if (s.zeroPad) f += '0';
   if (s.width >= 0)
     f += std::to_string(s.width);
   if (s.precision >= 0)
@@ -53,8 +57,8 @@ static std::string cFormat(const std::string &spec, T value) {
   return big;
 }
 
+/// Every integer is 64 bits (spec §7.1): the length modifier is ignored.
 static std::string formatInteger(const FormatSpec &s, uint64_t v) {
-  using L = FormatSpec::Length;
   char conv = s.conversion;
   if (conv == 'p') {
     // glibc's %p: 0x-prefixed hex, "(nil)" for zero.
@@ -63,25 +67,40 @@ static std::string formatInteger(const FormatSpec &s, uint64_t v) {
   }
   if (conv == 'c')
     return cFormat(cSpec(s, "", 'c'), static_cast<int>(static_cast<unsigned char>(v)));
-  bool isSigned = conv == 'd';
-  switch (s.length) {
-  case L::HH:
-    return isSigned ? cFormat(cSpec(s, "", conv), static_cast<int>(static_cast<int8_t>(v)))
-                    : cFormat(cSpec(s, "", conv), static_cast<unsigned>(static_cast<uint8_t>(v)));
-  case L::H:
-    return isSigned ? cFormat(cSpec(s, "", conv), static_cast<int>(static_cast<int16_t>(v)))
-                    : cFormat(cSpec(s, "", conv), static_cast<unsigned>(static_cast<uint16_t>(v)));
-  case L::None:
-    return isSigned ? cFormat(cSpec(s, "", conv), static_cast<int32_t>(v))
-                    : cFormat(cSpec(s, "", conv), static_cast<uint32_t>(v));
-  default:
-    return isSigned ? cFormat(cSpec(s, "ll", conv), static_cast<long long>(v))
-                    : cFormat(cSpec(s, "ll", conv), static_cast<unsigned long long>(v));
+  if (conv == 'd' || conv == 'i')
+    return cFormat(cSpec(s, "ll", 'd'), static_cast<long long>(v));
+  return cFormat(cSpec(s, "ll", conv), static_cast<unsigned long long>(v));
+}
+
+/// Pads a rendered string to the spec's width; cuts it to its precision.
+static std::string padText(const FormatSpec &s, std::string text) {
+  if (s.precision >= 0 && text.size() > static_cast<size_t>(s.precision))
+    text.resize(s.precision);
+  if (s.width >= 0 && text.size() < static_cast<size_t>(s.width)) {
+    std::string pad(s.width - text.size(), ' ');
+    text = s.leftAlign ? text + pad : pad + text;
   }
+  return text;
 }
 
 static std::string formatOne(const FormatSpec &s, const PrintfArg &a) {
   using K = PrintfArg::Kind;
+  if (s.takesAny()) {
+    std::string text;
+    switch (a.kind) {
+    case K::Int: text = formatQuantity(static_cast<double>(a.i), a.quantity); break;
+    case K::Uint: text = formatQuantity(static_cast<double>(a.u), a.quantity); break;
+    case K::Float: text = formatQuantity(a.f, a.quantity); break;
+    case K::String: text = a.s; break;
+    case K::Buffer: text = hexEscapeBuffer(a.s); break;
+    }
+    // Integers beyond 2^53 would lose digits through double: print exactly.
+    if (a.quantity.base <= Quantity::Count && !a.quantity.perSecond) {
+      if (a.kind == K::Int) text = std::to_string(a.i);
+      if (a.kind == K::Uint) text = std::to_string(a.u);
+    }
+    return padText(s, std::move(text));
+  }
   if (s.takesInteger()) {
     if (a.kind == K::Float)
       return formatInteger(s, static_cast<uint64_t>(static_cast<int64_t>(a.f)));
@@ -106,15 +125,9 @@ static std::string formatOne(const FormatSpec &s, const PrintfArg &a) {
   else if (a.kind == K::Uint)
     text = std::to_string(a.u);
   else
-    text = std::to_string(a.f);
+    text = formatNumber(a.f);
   // Strings may hold NULs (buffers); pad and cut by hand, not by snprintf.
-  if (s.precision >= 0 && text.size() > static_cast<size_t>(s.precision))
-    text.resize(s.precision);
-  if (s.width >= 0 && text.size() < static_cast<size_t>(s.width)) {
-    std::string pad(s.width - text.size(), ' ');
-    text = s.leftAlign ? text + pad : pad + text;
-  }
-  return text;
+  return padText(s, std::move(text));
 }
 
 std::string formatPrintf(std::string_view fmt, const std::vector<PrintfArg> &args) {

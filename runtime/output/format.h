@@ -3,14 +3,15 @@
 // One grammar for the two halves: sema calls validateFormat() on the
 // literal format and the argument types, so a bad format is a compile-time
 // error; the runtime calls formatPrintf() on the values the kernel packed
-// (8-byte integers, fixed-size strings). The grammar is bpftrace's:
+// (8-byte integers, fixed-size strings). The grammar (spec §7.1):
 //
-//   %[-0]*[width][.precision][hh|h|l|ll|z|j]conversion      and %%
+//   %[-+ #0]*[width][.precision][hh|h|l|ll|z|j]conversion      and %%
 //
-// conversions d u x X o c p (integers), s (strings, stacks, symbols),
-// r (buffers, hex-escaped), and f e g (obs's floating window values).
-// Integer conversions read the value as C does: `%d` and `%x` the low 32
-// bits, `%hd` 16, `%hhd` 8, `%ld` `%lld` `%zd` `%jd` all 64.
+// conversions d i u x X o c p (integers), s (strings, stacks, symbols,
+// tuples, rendered by the runtime), r (buffers, hex-escaped), f e g
+// (floats), v (any value with its unit, spec §13.5). Length modifiers are
+// accepted and ignored: every integer is 64 bits, so `%d` of 5000000000 is
+// 5000000000 (bpftrace 0.17 follows C and prints the low 32 bits).
 //
 // validateFormat() is inline and only reads Type fields, so sema includes
 // this header without linking the runtime.
@@ -35,8 +36,11 @@ namespace obs::output {
 /// One conversion of a format string.
 struct FormatSpec {
   enum class Length : uint8_t { None, HH, H, L, LL, Z, J };
-  bool leftAlign = false;
-  bool zeroPad = false;
+  bool leftAlign = false;  ///< -
+  bool zeroPad = false;    ///< 0
+  bool plusSign = false;   ///< +
+  bool spaceSign = false;  ///< ' '
+  bool alternate = false;  ///< #
   int width = -1;     ///< -1: none
   int precision = -1; ///< -1: none
   Length length = Length::None;
@@ -44,13 +48,14 @@ struct FormatSpec {
   std::string_view text; ///< the spec as written, "%-10s"
 
   bool takesInteger() const {
-    return std::string_view("duxXocp").find(conversion) != std::string_view::npos;
+    return std::string_view("diuxXocp").find(conversion) != std::string_view::npos;
   }
   bool takesString() const { return conversion == 's'; }
   bool takesBuffer() const { return conversion == 'r'; }
   bool takesFloat() const {
     return conversion == 'f' || conversion == 'e' || conversion == 'g';
   }
+  bool takesAny() const { return conversion == 'v'; }
 };
 
 /// A format string split at its conversions: literals[i] precedes specs[i],
@@ -81,9 +86,14 @@ inline bool parseFormat(std::string_view fmt, ParsedFormat &out,
     }
     size_t start = i++;
     FormatSpec s;
-    while (i < fmt.size() && (fmt[i] == '-' || fmt[i] == '0')) {
-      (fmt[i] == '-' ? s.leftAlign : s.zeroPad) = true;
-      ++i;
+    for (; i < fmt.size(); ++i) {
+      char f = fmt[i];
+      if (f == '-') s.leftAlign = true;
+      else if (f == '0') s.zeroPad = true;
+      else if (f == '+') s.plusSign = true;
+      else if (f == ' ') s.spaceSign = true;
+      else if (f == '#') s.alternate = true;
+      else break;
     }
     auto digits = [&](int &v) {
       size_t b = i;
@@ -112,19 +122,17 @@ inline bool parseFormat(std::string_view fmt, ParsedFormat &out,
       return false;
     }
     char conv = fmt[i++];
-    std::string_view all("duxXocpsrfeg");
+    std::string_view all("diuxXocpsrfegv");
     if (all.find(conv) == std::string_view::npos) {
       std::string spec(fmt.substr(start, i - start));
       error = "invalid format specifier '" + spec + "'";
-      if (conv == 'i')
-        error += "; use '%d'";
-      else if (conv == '+' || conv == ' ' || conv == '#' || conv == '*')
-        error += "; flags other than '-' and '0' are not supported";
+      if (conv == '*')
+        error += "; the width must be a number";
       else
         error += "; write '%%' for a literal '%'";
       return false;
     }
-    bool isInt = std::string_view("duxXocp").find(conv) != std::string_view::npos;
+    bool isInt = std::string_view("diuxXocp").find(conv) != std::string_view::npos;
     if (!isInt && s.length != FormatSpec::Length::None) {
       error = "invalid format specifier '" +
               std::string(fmt.substr(start, i - start)) +
@@ -157,10 +165,13 @@ inline std::string describeForFormat(const Type *t) {
   case TypeKind::Aggregation: return "an aggregation";
   case TypeKind::Timestamp: return "a timestamp";
   case TypeKind::Inet: return "an address";
-  case TypeKind::Void: return "no value (void)";
+  case TypeKind::Void: return "void";
   }
   return "a value";
 }
+
+/// Spec §7.1: a printf record must fit in the ring buffer.
+inline constexpr size_t kMaxFormatArgs = 32;
 
 /// Checks a printf-style format against the types of its arguments, as
 /// sema sees them. Returns the error message (lower-case, no trailing
@@ -171,6 +182,10 @@ validateFormat(std::string_view fmt, const std::vector<const Type *> &argTypes) 
   std::string err;
   if (!parseFormat(fmt, pf, err))
     return err;
+  if (argTypes.size() > kMaxFormatArgs)
+    return "at most " + std::to_string(kMaxFormatArgs) +
+           " arguments may follow a format string, but " +
+           std::to_string(argTypes.size()) + " were given";
   size_t want = pf.specs.size(), got = argTypes.size();
   if (got > want)
     return "too many arguments for format string (" + std::to_string(got) +
@@ -190,7 +205,7 @@ validateFormat(std::string_view fmt, const std::vector<const Type *> &argTypes) 
     } else if (s.takesString()) {
       ok = kind == TypeKind::String || kind == TypeKind::Stack ||
            kind == TypeKind::Symbol || kind == TypeKind::Timestamp ||
-           kind == TypeKind::Inet;
+           kind == TypeKind::Inet || kind == TypeKind::Tuple;
       expects = "a string";
     } else if (s.takesBuffer()) {
       ok = kind == TypeKind::Buffer || kind == TypeKind::String;
@@ -198,6 +213,10 @@ validateFormat(std::string_view fmt, const std::vector<const Type *> &argTypes) 
     } else if (s.takesFloat()) {
       ok = kind == TypeKind::Float || kind == TypeKind::Integer;
       expects = "a number";
+    } else if (s.takesAny()) {
+      ok = kind != TypeKind::Void && kind != TypeKind::Record &&
+           kind != TypeKind::Aggregation;
+      expects = "a value";
     }
     if (!ok)
       return std::string(s.text) + " expects " + expects + ", but argument " +
@@ -214,6 +233,7 @@ struct PrintfArg {
   uint64_t u = 0;  ///< Uint
   std::string s;   ///< String (rendered stacks and symbols too), Buffer bytes
   double f = 0;    ///< Float
+  Quantity quantity; ///< Int, Uint, Float: the unit `%v` prints
 
   static PrintfArg ofInt(int64_t v) { PrintfArg a; a.kind = Kind::Int; a.i = v; return a; }
   static PrintfArg ofUint(uint64_t v) { PrintfArg a; a.kind = Kind::Uint; a.u = v; return a; }

@@ -10,6 +10,7 @@
 #include "runtime/output/histogram.h"
 #include "runtime/output/printer.h"
 
+#include <algorithm>
 #include <cctype>
 
 namespace obs::output {
@@ -32,20 +33,22 @@ std::string keyString(const std::vector<KeyPart> &key, const Symbolizer &sym) {
   return jsonString(s);
 }
 
-/// A key as a typed JSON array (windows and alerts): [1234, "bash"].
+/// One key part as a typed JSON value: 1234, "bash", a stack as its text.
+std::string keyPartJson(const KeyPart &p, const Symbolizer &sym) {
+  switch (p.kind) {
+  case KeyPart::Kind::Int: return std::to_string(p.i);
+  case KeyPart::Kind::Uint: return std::to_string(p.u);
+  case KeyPart::Kind::String: return jsonString(p.s);
+  case KeyPart::Kind::Stack: return jsonString(renderStack(p.stack, p.userStack, 4, sym));
+  }
+  return "null";
+}
+
+/// A key as a typed JSON array (windows): [1234, "bash"].
 std::string keyArray(const std::vector<KeyPart> &key, const Symbolizer &sym) {
   std::string s = "[";
-  for (size_t i = 0; i < key.size(); ++i) {
-    if (i)
-      s += ", ";
-    const KeyPart &p = key[i];
-    switch (p.kind) {
-    case KeyPart::Kind::Int: s += std::to_string(p.i); break;
-    case KeyPart::Kind::Uint: s += std::to_string(p.u); break;
-    case KeyPart::Kind::String: s += jsonString(p.s); break;
-    case KeyPart::Kind::Stack: s += jsonString(renderStack(p.stack, p.userStack, 4, sym)); break;
-    }
-  }
+  for (size_t i = 0; i < key.size(); ++i)
+    s += (i ? ", " : "") + keyPartJson(key[i], sym);
   return s + "]";
 }
 
@@ -78,11 +81,6 @@ std::string statsJson(const MapValue &v, int64_t div) {
          ", \"total\": " + std::to_string(v.total / div) + "}";
 }
 
-std::string nsSinceEpoch(WallTime t) {
-  return std::to_string(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count());
-}
-
 std::string numberJson(double v) {
   std::string s = formatNumber(v);
   if (s == "nan" || s == "inf" || s == "-inf")
@@ -107,6 +105,27 @@ std::string stackArray(const std::vector<uint64_t> &frames, bool user,
   return s + "]";
 }
 
+/// One value of a map dump, print()'s divisor applied.
+std::string mapValueJson(const MapDump &m, const MapValue &v, uint64_t div) {
+  int64_t sdiv = div <= 1 ? 1 : static_cast<int64_t>(div);
+  uint64_t udiv = div <= 1 ? 1 : div;
+  switch (m.kind) {
+  case MapValueKind::Hist: return histJson(log2Rows(v.buckets));
+  case MapValueKind::Lhist:
+    return histJson(linearRows(v.buckets, m.lhistMin, m.lhistMax, m.lhistStep));
+  case MapValueKind::Avg: return std::to_string(averageOf(v) / sdiv);
+  case MapValueKind::Stats: return statsJson(v, sdiv);
+  case MapValueKind::Count:
+    return std::to_string(static_cast<uint64_t>(v.scalar) / udiv);
+  default:
+    if (v.isString)
+      return jsonString(v.str);
+    if (m.isSigned)
+      return std::to_string(v.scalar / sdiv);
+    return std::to_string(static_cast<uint64_t>(v.scalar) / udiv);
+  }
+}
+
 } // namespace
 
 void JsonOutput::printAttached(uint64_t probes) {
@@ -122,31 +141,13 @@ void JsonOutput::printMap(const MapDump &m, const PrintOptions &opts) {
   std::vector<const MapEntry *> es = orderedEntries(m, opts.top);
   if (es.empty())
     return;
-  int64_t sdiv = opts.div <= 1 ? 1 : static_cast<int64_t>(opts.div);
-  uint64_t udiv = opts.div <= 1 ? 1 : opts.div;
   const char *type = "map";
   if (m.kind == MapValueKind::Avg || m.kind == MapValueKind::Stats)
     type = "stats";
   else if (m.kind == MapValueKind::Hist || m.kind == MapValueKind::Lhist)
     type = "hist";
 
-  auto valueJson = [&](const MapValue &v) -> std::string {
-    switch (m.kind) {
-    case MapValueKind::Hist: return histJson(log2Rows(v.buckets));
-    case MapValueKind::Lhist:
-      return histJson(linearRows(v.buckets, m.lhistMin, m.lhistMax, m.lhistStep));
-    case MapValueKind::Avg: return std::to_string(averageOf(v) / sdiv);
-    case MapValueKind::Stats: return statsJson(v, sdiv);
-    case MapValueKind::Count:
-      return std::to_string(static_cast<uint64_t>(v.scalar) / udiv);
-    default:
-      if (v.isString)
-        return jsonString(v.str);
-      if (m.isSigned)
-        return std::to_string(v.scalar / sdiv);
-      return std::to_string(static_cast<uint64_t>(v.scalar) / udiv);
-    }
-  };
+  auto valueJson = [&](const MapValue &v) { return mapValueJson(m, v, opts.div); };
 
   out_ << "{\"type\": \"" << type << "\", \"data\": {" << jsonString(m.name) << ": ";
   bool keyless = es.size() == 1 && es.front()->key.empty();
@@ -190,24 +191,49 @@ void JsonOutput::printTime(std::string_view fmt, WallTime when) {
   out_.flush();
 }
 
-void JsonOutput::printWindow(const WindowRecord &w) {
-  out_ << "{\"type\": \"window\", \"data\": {\"map\": " << jsonString(w.map);
-  if (!w.function.empty())
-    out_ << ", \"function\": " << jsonString(w.function);
-  out_ << ", \"key\": " << keyArray(w.key, symbolize_)
-       << ", \"start_ns\": " << nsSinceEpoch(w.start)
-       << ", \"end_ns\": " << nsSinceEpoch(w.end) << ", \"value\": ";
-  switch (w.shape) {
-  case WindowRecord::Shape::Number: out_ << numberJson(w.number); break;
-  case WindowRecord::Shape::Stats: out_ << statsJson(w.value, 1); break;
-  case WindowRecord::Shape::Hist: out_ << histJson(log2Rows(w.value.buckets)); break;
-  case WindowRecord::Shape::Lhist:
-    out_ << histJson(linearRows(w.value.buckets, w.lhistMin, w.lhistMax, w.lhistStep));
-    break;
+static std::string lossJson(const LossCounts &l) {
+  return "{\"ringbuf\": " + std::to_string(l.ringbuf) + ", \"map_full\": " +
+         std::to_string(l.mapFull) + ", \"evicted\": " + std::to_string(l.evicted) +
+         ", \"late\": " + std::to_string(l.late) + "}";
+}
+
+void JsonOutput::printWindow(const WindowDump &w) {
+  out_ << "{\"type\": \"window\", \"data\": {\"map\": " << jsonString(w.map)
+       << ", \"aggregation\": " << jsonString(w.aggregation)
+       << ", \"unit\": " << jsonString(jsonUnit(w.quantity))
+       << ", \"over_ns\": " << w.overNs
+       << ", \"every_ns\": " << (w.everyNs ? w.everyNs : w.overNs)
+       << ", \"start_ns\": " << w.startNs << ", \"end_ns\": " << w.endNs
+       << ", \"partial\": " << (w.partial ? "true" : "false")
+       << ", \"lost\": " << lossJson(w.lost) << ", \"values\": [";
+  if (w.numeric) {
+    std::vector<const WindowEntry *> es;
+    for (const WindowEntry &e : w.entries)
+      es.push_back(&e);
+    std::stable_sort(es.begin(), es.end(), [](const WindowEntry *a, const WindowEntry *b) {
+      return keyLess(a->key, b->key);
+    });
+    std::stable_sort(es.begin(), es.end(), [](const WindowEntry *a, const WindowEntry *b) {
+      return a->number < b->number;
+    });
+    for (size_t i = 0; i < es.size(); ++i)
+      out_ << (i ? ", " : "") << "{\"key\": " << keyArray(es[i]->key, symbolize_)
+           << ", \"value\": " << numberJson(es[i]->number) << "}";
+  } else {
+    MapDump m;
+    m.kind = w.kind;
+    m.isSigned = w.isSigned;
+    m.lhistMin = w.lhistMin;
+    m.lhistMax = w.lhistMax;
+    m.lhistStep = w.lhistStep;
+    for (const WindowEntry &e : w.entries)
+      m.entries.push_back(MapEntry{e.key, e.value});
+    std::vector<const MapEntry *> es = orderedEntries(m);
+    for (size_t i = 0; i < es.size(); ++i)
+      out_ << (i ? ", " : "") << "{\"key\": " << keyArray(es[i]->key, symbolize_)
+           << ", \"value\": " << mapValueJson(m, es[i]->value, 1) << "}";
   }
-  if (w.shape == WindowRecord::Shape::Number)
-    out_ << ", \"unit\": " << jsonString(w.unit);
-  out_ << ", \"lost\": " << w.lost << "}}\n";
+  out_ << "]}}\n";
   out_.flush();
 }
 
@@ -216,30 +242,53 @@ void JsonOutput::printAlert(const AlertRecord &a) {
   for (char &c : state)
     c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   out_ << "{\"type\": \"alert\", \"data\": {\"name\": " << jsonString(a.name)
-       << ", \"state\": " << jsonString(state)
-       << ", \"key\": " << keyArray(a.key, symbolize_);
-  if (!a.keyNames.empty()) {
-    out_ << ", \"key_names\": [";
-    for (size_t i = 0; i < a.keyNames.size(); ++i)
-      out_ << (i ? ", " : "") << jsonString(a.keyNames[i]);
-    out_ << "]";
+       << ", \"state\": " << jsonString(state) << ", \"key\": {";
+  for (size_t i = 0; i < a.key.size(); ++i)
+    out_ << (i ? ", " : "") << jsonString(a.key[i].first) << ": "
+         << keyPartJson(a.key[i].second, symbolize_);
+  out_ << "}, \"ts_ns\": " << a.tsNs << ", \"window\": {\"start_ns\": "
+       << a.windowStartNs << ", \"end_ns\": " << a.windowEndNs << "}";
+  if (a.state == AlertRecord::State::Firing)
+    out_ << ", \"summary\": " << jsonString(a.summary);
+  out_ << ", \"values\": {";
+  for (size_t i = 0; i < a.values.size(); ++i)
+    out_ << (i ? ", " : "") << jsonString(a.values[i].first) << ": "
+         << numberJson(a.values[i].second);
+  out_ << "}";
+  const Exemplar &x = a.exemplar;
+  if (x.present) {
+    out_ << ", \"exemplar\": {\"comm\": " << jsonString(x.comm) << ", \"pid\": " << x.pid
+         << ", \"tid\": " << x.tid << ", \"ppid\": " << x.ppid << ", \"uid\": " << x.uid
+         << ", \"gid\": " << x.gid << ", \"cgroup\": " << x.cgroup << ", \"cpu\": " << x.cpu
+         << ", \"ts_ns\": " << x.tsNs;
+    if (!x.kstack.empty())
+      out_ << ", \"kstack\": " << stackArray(x.kstack, false, symbolize_);
+    if (!x.ustack.empty())
+      out_ << ", \"ustack\": " << stackArray(x.ustack, true, symbolize_);
+    out_ << "}";
   }
-  out_ << ", \"at_ns\": " << nsSinceEpoch(a.at) << ", \"value\": " << numberJson(a.value)
-       << ", \"unit\": " << jsonString(a.unit) << ", \"summary\": " << jsonString(a.summary)
-       << ", \"repeats\": " << a.repeats << ", \"lost\": " << a.lost;
-  const AlertContext &c = a.context;
-  if (c.present) {
-    out_ << ", \"context\": {\"comm\": " << jsonString(c.comm) << ", \"pid\": " << c.pid
-         << ", \"ppid\": " << c.ppid << ", \"cgroup\": " << c.cgroup
-         << ", \"kstack\": " << stackArray(c.kstack, false, symbolize_)
-         << ", \"ustack\": " << stackArray(c.ustack, true, symbolize_) << "}";
+  out_ << ", \"degraded\": " << (a.lost.total() ? "true" : "false")
+       << ", \"lost\": " << lossJson(a.lost);
+  if (a.state == AlertRecord::State::Resolved) {
+    out_ << ", \"fired_ns\": " << a.firedNs << ", \"repeats\": " << a.repeats
+         << ", \"peak\": " << numberJson(a.peak);
+    if (a.stillFiring)
+      out_ << ", \"still_firing\": true";
   }
   out_ << "}}\n";
   out_.flush();
 }
 
-void JsonOutput::printLost(uint64_t count) {
+void JsonOutput::printLost(uint64_t count, std::string_view) {
   out_ << "{\"type\": \"lost_events\", \"data\": {\"events\": " << count << "}}\n";
+  out_.flush();
+}
+
+void JsonOutput::printLostTotal(const LossCounts &lost) {
+  if (!lost.total())
+    return;
+  out_ << "{\"type\": \"lost_total\", \"data\": {\"events\": " << lost.total()
+       << ", \"lost\": " << lossJson(lost) << "}}\n";
   out_.flush();
 }
 

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <iostream>
 
 namespace obs::output {
 
@@ -23,13 +24,7 @@ const char *alertStateName(AlertRecord::State s) {
   return "UNKNOWN";
 }
 
-std::string OutputFormat::symbol(uint64_t addr, bool user) const {
-  if (symbolize_)
-    return symbolize_(addr, user);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(addr));
-  return buf;
-}
+OutputFormat::OutputFormat(std::ostream &out) : OutputFormat(out, std::cerr) {}
 
 std::string renderStack(const std::vector<uint64_t> &frames, bool user,
                         unsigned indent, const Symbolizer &symbolize) {
@@ -58,7 +53,7 @@ int64_t averageOf(const MapValue &v) {
 
 /// Keys compare part by part; integers as unsigned 64-bit values (bpftrace
 /// puts -2 after 3), strings bytewise.
-static bool keyLess(const std::vector<KeyPart> &a, const std::vector<KeyPart> &b) {
+bool keyLess(const std::vector<KeyPart> &a, const std::vector<KeyPart> &b) {
   size_t n = std::min(a.size(), b.size());
   for (size_t i = 0; i < n; ++i) {
     const KeyPart &x = a[i], &y = b[i];
@@ -103,7 +98,10 @@ std::vector<const MapEntry *> orderedEntries(const MapDump &map, uint64_t top) {
   case MapValueKind::Sum:
   case MapValueKind::Min:
   case MapValueKind::Max: {
+    // bpftrace breaks ties in hash order; obs by key, so replays print the
+    // same bytes every time.
     bool isSigned = map.kind != MapValueKind::Count && map.isSigned;
+    std::stable_sort(es.begin(), es.end(), byKey);
     std::stable_sort(es.begin(), es.end(), [&](const MapEntry *a, const MapEntry *b) {
       if (isSigned)
         return a->value.scalar < b->value.scalar;
@@ -202,12 +200,60 @@ std::string formatNumber(double v) {
   return s;
 }
 
-std::unique_ptr<OutputFormat> makeOutput(std::string_view format, std::ostream &out) {
+std::unique_ptr<OutputFormat> makeOutput(std::string_view format, std::ostream &out,
+                                         std::ostream &err) {
   if (format == "text")
-    return std::make_unique<TextOutput>(out);
+    return std::make_unique<TextOutput>(out, err);
   if (format == "json")
-    return std::make_unique<JsonOutput>(out);
+    return std::make_unique<JsonOutput>(out, err);
   return nullptr;
+}
+
+std::string formatQuantity(double v, Quantity q) {
+  std::string rate = q.perSecond ? "/s" : "";
+  double a = std::fabs(v);
+  switch (q.base) {
+  case Quantity::Plain:
+  case Quantity::Count:
+    return formatNumber(v) + rate;
+  case Quantity::Duration: {
+    static const struct { double ns; const char *unit; } units[] = {
+        {1e9, "s"}, {1e6, "ms"}, {1e3, "us"}, {1, "ns"}};
+    for (const auto &u : units)
+      if (a >= u.ns || u.ns == 1)
+        return formatNumber(v / u.ns) + u.unit + rate;
+    break;
+  }
+  case Quantity::Size: {
+    static const char *const units[] = {"TB", "GB", "MB", "KB", "B"};
+    double scale = 1099511627776.0; // 1 TB = 1024^4 bytes
+    for (const char *u : units) {
+      if (a >= scale || scale == 1)
+        return formatNumber(v / scale) + u + rate;
+      scale /= 1024;
+    }
+    break;
+  }
+  }
+  return formatNumber(v) + rate;
+}
+
+std::string formatSeconds(uint64_t ns) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%llu.%03llus",
+                static_cast<unsigned long long>(ns / 1000000000ULL),
+                static_cast<unsigned long long>(ns % 1000000000ULL / 1000000ULL));
+  return buf;
+}
+
+const char *jsonUnit(Quantity q) {
+  switch (q.base) {
+  case Quantity::Plain: return q.perSecond ? "/s" : "";
+  case Quantity::Count: return q.perSecond ? "count/s" : "count";
+  case Quantity::Size: return q.perSecond ? "bytes/s" : "bytes";
+  case Quantity::Duration: return q.perSecond ? "ns/s" : "ns";
+  }
+  return "";
 }
 
 } // namespace obs::output

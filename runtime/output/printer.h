@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "lang/sema/types.h"
 #include "runtime/maps.h"
 
 #include <chrono>
@@ -18,6 +19,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace obs::output {
@@ -25,7 +27,7 @@ namespace obs::output {
 /// Turns a stack address into `func+off` (or `0x7f..` when unknown).
 using Symbolizer = std::function<std::string(uint64_t addr, bool user)>;
 
-/// Wall-clock time, as the runtime converts kernel timestamps for display.
+/// Wall-clock time, for time().
 using WallTime = std::chrono::system_clock::time_point;
 
 /// print(@m, top, div): only the `top` largest entries (0: all), values
@@ -35,63 +37,86 @@ struct PrintOptions {
   uint64_t div = 1;
 };
 
-/// One closed window of one key of a windowed map (`@forks = rate() over 1s`).
-struct WindowRecord {
-  enum class Shape : uint8_t {
-    Number, ///< rate, slope, r2, predict, quantile, count, sum, min, max, avg
-    Stats,  ///< `value.count`, `value.total`
-    Hist,   ///< `value.buckets`, log2
-    Lhist,  ///< `value.buckets`, lhistMin/Max/Step
-  };
-  std::string map;              ///< "@forks"
-  std::string function;         ///< "rate", "slope", "count", ...: JSON only
-  std::vector<KeyPart> key;     ///< empty for a keyless map
-  WallTime start, end;          ///< the window is [start, end)
-  Shape shape = Shape::Number;
-  double number = 0;            ///< Number
-  std::string unit;             ///< appended to Number: "/s", " B/s", " B", ""
-  MapValue value;               ///< Stats, Hist, Lhist
-  int64_t lhistMin = 0, lhistMax = 0, lhistStep = 1;
-  uint64_t lost = 0;            ///< events lost while this window was open
+/// Loss counted per window (spec §11).
+struct LossCounts {
+  uint64_t ringbuf = 0;  ///< ring-buffer reserves that failed
+  uint64_t mapFull = 0;  ///< updates refused by a full map
+  uint64_t evicted = 0;  ///< entries evicted from LRU maps
+  uint64_t late = 0;     ///< events for a window already closed
+  uint64_t total() const { return ringbuf + mapFull + evicted + late; }
 };
 
-/// What was true in the kernel at the event that made an alert's window
-/// cross (brief §3): the process may be gone by the time user space looks.
-struct AlertContext {
+/// One key of a closed window.
+struct WindowEntry {
+  std::vector<KeyPart> key; ///< empty for a keyless map
+  double number = 0;        ///< WindowDump::numeric: rate, slope, r2, ...
+  MapValue value;           ///< otherwise: as in a MapDump of `kind`
+};
+
+/// One closed window of a windowed map (`@forks = rate() over 1s`): what the
+/// evaluator hands over when the watermark passes the window's end.
+struct WindowDump {
+  std::string map;          ///< "@forks"
+  std::string aggregation;  ///< "rate", "slope", "count", "hist", ...
+  Quantity quantity;        ///< of the values: decides JSON "unit"
+  uint64_t overNs = 0, everyNs = 0; ///< everyNs == overNs: tumbling
+  uint64_t startNs = 0, endNs = 0;  ///< from the session origin
+  bool partial = false;     ///< closed early, at exit
+  LossCounts lost;
+  bool numeric = false;     ///< values are WindowEntry::number (floats)
+  MapValueKind kind = MapValueKind::Count; ///< when !numeric
+  bool isSigned = true;
+  int64_t lhistMin = 0, lhistMax = 0, lhistStep = 1;
+  std::vector<WindowEntry> entries;
+};
+
+/// The exemplar: what was true in the kernel at the event that made the
+/// window cross (spec §10.5). The process may be gone by now.
+struct Exemplar {
   bool present = false;
   std::string comm;
-  uint32_t pid = 0, ppid = 0;
+  uint32_t pid = 0, tid = 0, ppid = 0, uid = 0, gid = 0, cpu = 0;
   uint64_t cgroup = 0;
+  uint64_t tsNs = 0;                    ///< from the session origin
   std::vector<uint64_t> kstack, ustack; ///< innermost first; may be empty
 };
 
-/// One state change of one alert for one key.
+/// One state change of one alert instance (spec §10.3, §13.4).
 struct AlertRecord {
   enum class State : uint8_t { Pending, Firing, Resolved };
-  std::string name;             ///< "fork_storm"
+  std::string name;         ///< "fork_storm"
   State state = State::Firing;
-  std::vector<KeyPart> key;     ///< the values bound by the condition
-  std::vector<std::string> keyNames; ///< "ppid" for `$ppid`; may be empty
-  WallTime at;                  ///< the window end that changed the state
-  double value = 0;             ///< the value the condition compared
-  std::string unit;             ///< as in WindowRecord
-  std::string summary;          ///< the formatted summary(...), may be empty
-  uint64_t repeats = 0;         ///< crossings folded into this record since the last
-  uint64_t lost = 0;            ///< loss in the window the value came from
-  AlertContext context;
+  /// The key variables without `$` and their values; empty when unkeyed.
+  std::vector<std::pair<std::string, KeyPart>> key;
+  uint64_t tsNs = 0;        ///< the evaluation time, from the session origin
+  uint64_t windowStartNs = 0, windowEndNs = 0; ///< the window evaluated
+  std::string summary;      ///< Firing: summary() or the default summary
+  /// The map values COND read: "@forks[1234]" and the value.
+  std::vector<std::pair<std::string, double>> values;
+  Exemplar exemplar;
+  LossCounts lost;          ///< any loss makes the record degraded
+  // Resolved only:
+  uint64_t firedNs = 0;     ///< how long it fired
+  uint64_t repeats = 0;
+  double peak = 0;
+  Quantity peakQuantity;    ///< prints the peak with its unit
+  bool stillFiring = false; ///< resolved because the session ended
 };
 
 const char *alertStateName(AlertRecord::State s); ///< "PENDING", "FIRING", "RESOLVED"
 
 /// The output stage's one interface. Printers write whole lines and flush
 /// after per-event output, so piping obs into another tool works live.
+/// `out` takes the program's output; `err` the banner and loss warnings in
+/// text mode (spec §13.1). JSON puts everything on `out`, as bpftrace does.
 class OutputFormat {
 public:
-  explicit OutputFormat(std::ostream &out) : out_(out) {}
+  OutputFormat(std::ostream &out, std::ostream &err) : out_(out), err_(err) {}
+  explicit OutputFormat(std::ostream &out);
   virtual ~OutputFormat() = default;
 
-  /// Stack frames in keys and values are resolved with this; by default
-  /// addresses print as hex.
+  /// Stack frames in keys, values and exemplars are resolved with this; by
+  /// default addresses print as hex.
   void setSymbolizer(Symbolizer s) { symbolize_ = std::move(s); }
 
   /// `Attaching N probes...` once probes are attached.
@@ -107,20 +132,22 @@ public:
   virtual void printPrintf(std::string_view text) = 0;
   /// time(fmt): `fmt` is strftime's, default "%H:%M:%S\n", local time.
   virtual void printTime(std::string_view fmt, WallTime when) = 0;
-  /// One closed window.
-  virtual void printWindow(const WindowRecord &w) = 0;
+  /// One closed window of a windowed map.
+  virtual void printWindow(const WindowDump &w) = 0;
   /// One alert state change.
   virtual void printAlert(const AlertRecord &a) = 0;
-  /// Events dropped by the ring buffer since the last report.
-  virtual void printLost(uint64_t count) = 0;
+  /// `count` events of kind `counter` lost outside windows in the last second.
+  virtual void printLost(uint64_t count, std::string_view counter = "ringbuf") = 0;
+  /// The session's total loss, at exit; prints nothing when it is zero.
+  virtual void printLostTotal(const LossCounts &lost) = 0;
 
 protected:
-  std::string symbol(uint64_t addr, bool user) const;
   std::ostream &out_;
+  std::ostream &err_;
   Symbolizer symbolize_;
 };
 
-/// bpftrace's text format.
+/// bpftrace's text format, and obs's window and alert lines.
 class TextOutput final : public OutputFormat {
 public:
   using OutputFormat::OutputFormat;
@@ -130,9 +157,10 @@ public:
   void printValue(const KeyPart &value) override;
   void printPrintf(std::string_view text) override;
   void printTime(std::string_view fmt, WallTime when) override;
-  void printWindow(const WindowRecord &w) override;
+  void printWindow(const WindowDump &w) override;
   void printAlert(const AlertRecord &a) override;
-  void printLost(uint64_t count) override;
+  void printLost(uint64_t count, std::string_view counter = "ringbuf") override;
+  void printLostTotal(const LossCounts &lost) override;
 };
 
 /// bpftrace's `-f json`: one `{"type": ..., "data": ...}` object a line.
@@ -145,15 +173,21 @@ public:
   void printValue(const KeyPart &value) override;
   void printPrintf(std::string_view text) override;
   void printTime(std::string_view fmt, WallTime when) override;
-  void printWindow(const WindowRecord &w) override;
+  void printWindow(const WindowDump &w) override;
   void printAlert(const AlertRecord &a) override;
-  void printLost(uint64_t count) override;
+  void printLost(uint64_t count, std::string_view counter = "ringbuf") override;
+  void printLostTotal(const LossCounts &lost) override;
 };
 
 /// "text" or "json" (the -f argument); nullptr for anything else.
-std::unique_ptr<OutputFormat> makeOutput(std::string_view format, std::ostream &out);
+std::unique_ptr<OutputFormat> makeOutput(std::string_view format, std::ostream &out,
+                                         std::ostream &err);
 
 //===-- Helpers shared by the printers (and useful to the runtime) --------===//
+
+/// Key order: part by part; integers as unsigned 64-bit values (bpftrace puts
+/// -2 after 3), strings bytewise, stacks by address.
+bool keyLess(const std::vector<KeyPart> &a, const std::vector<KeyPart> &b);
 
 /// Entries in bpftrace's print order (see docs/output.md), `top` applied.
 std::vector<const MapEntry *> orderedEntries(const MapDump &map, uint64_t top = 0);
@@ -175,8 +209,20 @@ std::string formatWallTime(std::string_view fmt, WallTime when);
 /// bytes as \u00XX; bytes >= 0x80 are passed through (UTF-8 stays UTF-8).
 std::string jsonString(std::string_view s);
 
-/// Number formatting for window values: integral values without a decimal
-/// point, others with up to 3 decimals, trailing zeros removed.
+/// Numbers (spec §13.5): integral values without a decimal point, others
+/// with at most 3 decimals, trailing zeros and point removed: 52.333, 50.
 std::string formatNumber(double v);
+
+/// A value with its unit (spec §13.5, `%v`): counts and plain numbers bare,
+/// durations in ns/us/ms/s, sizes in B/KB/MB/GB/TB (the largest keeping the
+/// value >= 1), rates with `/s`: `5000/s`, `1.5MB`, `12.5ms`, `1.2MB/s`.
+std::string formatQuantity(double v, Quantity q);
+
+/// Seconds from the session origin with three decimals: `13.000s`.
+std::string formatSeconds(uint64_t ns);
+
+/// The JSON `unit` of a quantity: "", "count", "bytes", "ns", "/s",
+/// "count/s", "bytes/s", "ns/s".
+const char *jsonUnit(Quantity q);
 
 } // namespace obs::output

@@ -10,6 +10,8 @@
 #include "runtime/output/histogram.h"
 #include "runtime/output/printer.h"
 
+#include <algorithm>
+
 namespace obs::output {
 
 namespace {
@@ -44,32 +46,6 @@ std::string scalarText(const MapDump &m, const MapValue &v, uint64_t div) {
   return std::to_string(static_cast<uint64_t>(v.scalar) / div);
 }
 
-std::string clock(WallTime t, bool millis) {
-  std::string s = formatWallTime("%H:%M:%S", t);
-  if (millis) {
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                  t.time_since_epoch()).count() % 1000;
-    char buf[8];
-    std::snprintf(buf, sizeof buf, ".%03lld", static_cast<long long>(ms < 0 ? ms + 1000 : ms));
-    s += buf;
-  }
-  return s;
-}
-
-/// `[12:00:01, 12:00:02)`, with milliseconds when either bound needs them.
-std::string windowSpan(WallTime start, WallTime end) {
-  auto frac = [](WallTime t) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               t.time_since_epoch()).count() % 1000 != 0;
-  };
-  bool millis = frac(start) || frac(end);
-  return "[" + clock(start, millis) + ", " + clock(end, millis) + ")";
-}
-
-std::string lostNote(uint64_t lost) {
-  return lost ? " (lost " + std::to_string(lost) + " events)" : std::string();
-}
-
 std::string quoteIfNeeded(const std::string &s) {
   if (!s.empty() && s.find_first_of(" \t\"=") == std::string::npos)
     return s;
@@ -84,53 +60,58 @@ std::string quoteIfNeeded(const std::string &s) {
 
 } // namespace
 
+// bpftrace prints the banner on stdout; obs on stderr (spec §13.1), so that
+// stdout holds only what the program prints.
 void TextOutput::printAttached(uint64_t probes) {
-  out_ << "Attaching " << probes << (probes == 1 ? " probe...\n" : " probes...\n");
-  out_.flush();
+  err_ << "Attaching " << probes << (probes == 1 ? " probe...\n" : " probes...\n");
+  err_.flush();
 }
 
 void TextOutput::printExitSeparator() { out_ << "\n\n"; }
 
-void TextOutput::printMap(const MapDump &m, const PrintOptions &opts) {
-  std::vector<const MapEntry *> es = orderedEntries(m, opts.top);
-  if (es.empty()) {
-    out_ << "\n";
-    out_.flush();
-    return;
-  }
+/// The lines of a non-empty map dump, bpftrace's layout.
+static std::string mapBody(const MapDump &m, const std::vector<const MapEntry *> &es,
+                           const PrintOptions &opts, const Symbolizer &sym) {
+  std::string out;
   switch (m.kind) {
   case MapValueKind::Hist:
   case MapValueKind::Lhist:
     for (const MapEntry *e : es) {
-      out_ << m.name << keyText(e->key, symbolize_) << ": \n";
-      out_ << renderHistText(m.kind == MapValueKind::Hist
-                                 ? log2Rows(e->value.buckets)
-                                 : linearRows(e->value.buckets, m.lhistMin,
-                                              m.lhistMax, m.lhistStep));
-      out_ << "\n";
+      out += m.name + keyText(e->key, sym) + ": \n";
+      out += renderHistText(m.kind == MapValueKind::Hist
+                                ? log2Rows(e->value.buckets)
+                                : linearRows(e->value.buckets, m.lhistMin,
+                                             m.lhistMax, m.lhistStep));
+      out += "\n";
     }
     break;
   case MapValueKind::Avg:
   case MapValueKind::Stats: {
     int64_t div = opts.div <= 1 ? 1 : static_cast<int64_t>(opts.div);
     for (const MapEntry *e : es) {
-      out_ << m.name << keyText(e->key, symbolize_) << ": ";
+      out += m.name + keyText(e->key, sym) + ": ";
       if (m.kind == MapValueKind::Avg)
-        out_ << averageOf(e->value) / div << "\n";
+        out += std::to_string(averageOf(e->value) / div) + "\n";
       else
-        out_ << "count " << e->value.count << ", average "
-             << averageOf(e->value) / div << ", total " << e->value.total / div
-             << "\n";
+        out += "count " + std::to_string(e->value.count) + ", average " +
+               std::to_string(averageOf(e->value) / div) + ", total " +
+               std::to_string(e->value.total / div) + "\n";
     }
-    out_ << "\n";
+    out += "\n";
     break;
   }
   default:
     for (const MapEntry *e : es)
-      out_ << m.name << keyText(e->key, symbolize_) << ": "
-           << scalarText(m, e->value, opts.div) << "\n";
+      out += m.name + keyText(e->key, sym) + ": " + scalarText(m, e->value, opts.div) + "\n";
     break;
   }
+  return out;
+}
+
+void TextOutput::printMap(const MapDump &m, const PrintOptions &opts) {
+  std::vector<const MapEntry *> es = orderedEntries(m, opts.top);
+  // An empty map is one blank line, as in bpftrace.
+  out_ << (es.empty() ? std::string("\n") : mapBody(m, es, opts, symbolize_));
   out_.flush();
 }
 
@@ -155,73 +136,135 @@ void TextOutput::printTime(std::string_view fmt, WallTime when) {
   out_.flush();
 }
 
-void TextOutput::printWindow(const WindowRecord &w) {
-  std::string head = w.map + keyText(w.key, symbolize_) + " window " +
-                     windowSpan(w.start, w.end) + ":";
-  switch (w.shape) {
-  case WindowRecord::Shape::Number:
-    out_ << head << " " << formatNumber(w.number) << w.unit << lostNote(w.lost) << "\n";
-    break;
-  case WindowRecord::Shape::Stats:
-    out_ << head << " count " << w.value.count << ", average " << averageOf(w.value)
-         << ", total " << w.value.total << lostNote(w.lost) << "\n";
-    break;
-  case WindowRecord::Shape::Hist:
-  case WindowRecord::Shape::Lhist:
-    // `@h: ` as bpftrace heads a histogram; the loss note replaces the space.
-    out_ << head << (w.lost ? lostNote(w.lost) : " ") << "\n";
-    out_ << renderHistText(w.shape == WindowRecord::Shape::Hist
-                               ? log2Rows(w.value.buckets)
-                               : linearRows(w.value.buckets, w.lhistMin,
-                                            w.lhistMax, w.lhistStep));
-    out_ << "\n";
-    break;
+static std::string durationText(uint64_t ns) {
+  static const struct { uint64_t ns; const char *unit; } units[] = {
+      {3600000000000ULL, "h"}, {60000000000ULL, "m"}, {1000000000ULL, "s"},
+      {1000000ULL, "ms"}, {1000ULL, "us"}};
+  for (const auto &u : units)
+    if (ns != 0 && ns % u.ns == 0)
+      return std::to_string(ns / u.ns) + u.unit;
+  return std::to_string(ns) + "ns";
+}
+
+void TextOutput::printWindow(const WindowDump &w) {
+  if (w.entries.empty() && w.lost.total() == 0)
+    return; // spec §13.3: nothing to say
+  out_ << w.map << " over " << durationText(w.overNs);
+  if (w.everyNs != 0 && w.everyNs != w.overNs)
+    out_ << " every " << durationText(w.everyNs);
+  out_ << " [" << formatSeconds(w.startNs) << ", " << formatSeconds(w.endNs) << ")";
+  if (w.lost.total())
+    out_ << " lost " << w.lost.total();
+  if (w.partial)
+    out_ << " partial";
+  out_ << ":\n";
+  if (w.numeric) {
+    std::vector<const WindowEntry *> es;
+    for (const WindowEntry &e : w.entries)
+      es.push_back(&e);
+    std::stable_sort(es.begin(), es.end(), [](const WindowEntry *a, const WindowEntry *b) {
+      return keyLess(a->key, b->key);
+    });
+    std::stable_sort(es.begin(), es.end(), [](const WindowEntry *a, const WindowEntry *b) {
+      return a->number < b->number;
+    });
+    for (const WindowEntry *e : es)
+      out_ << w.map << keyText(e->key, symbolize_) << ": " << formatNumber(e->number) << "\n";
+  } else if (!w.entries.empty()) {
+    MapDump m;
+    m.name = w.map;
+    m.kind = w.kind;
+    m.isSigned = w.isSigned;
+    m.lhistMin = w.lhistMin;
+    m.lhistMax = w.lhistMax;
+    m.lhistStep = w.lhistStep;
+    for (const WindowEntry &e : w.entries)
+      m.entries.push_back(MapEntry{e.key, e.value});
+    out_ << mapBody(m, orderedEntries(m), {}, symbolize_);
   }
   out_.flush();
+}
+
+static std::string keyValueText(const KeyPart &p) {
+  switch (p.kind) {
+  case KeyPart::Kind::Int: return std::to_string(p.i);
+  case KeyPart::Kind::Uint: return std::to_string(p.u);
+  case KeyPart::Kind::String: return p.s;
+  case KeyPart::Kind::Stack: return "<stack>";
+  }
+  return {};
+}
+
+static std::string lossBreakdown(const LossCounts &l) {
+  std::string s;
+  auto add = [&](const char *name, uint64_t n) {
+    if (n)
+      s += (s.empty() ? "" : ", ") + std::string(name) + " " + std::to_string(n);
+  };
+  add("ringbuf", l.ringbuf);
+  add("map_full", l.mapFull);
+  add("evicted", l.evicted);
+  add("late", l.late);
+  return s;
 }
 
 void TextOutput::printAlert(const AlertRecord &a) {
-  std::string key;
-  for (size_t i = 0; i < a.key.size(); ++i) {
-    if (i)
-      key += ",";
-    const KeyPart &p = a.key[i];
-    switch (p.kind) {
-    case KeyPart::Kind::Int: key += std::to_string(p.i); break;
-    case KeyPart::Kind::Uint: key += std::to_string(p.u); break;
-    case KeyPart::Kind::String: key += p.s; break;
-    case KeyPart::Kind::Stack: key += "<stack>"; break;
-    }
+  out_ << "ALERT " << a.name;
+  if (!a.key.empty()) {
+    out_ << "[";
+    for (size_t i = 0; i < a.key.size(); ++i)
+      out_ << (i ? ", " : "") << a.key[i].first << "=" << keyValueText(a.key[i].second);
+    out_ << "]";
   }
-  out_ << "ALERT " << a.name << " " << alertStateName(a.state);
-  if (!a.key.empty())
-    out_ << " key=" << quoteIfNeeded(key);
-  std::string unit;
-  for (char ch : a.unit)
-    if (ch != ' ')
-      unit += ch; // "value=3 B/s" would split the field; "value=3B/s" does not
-  out_ << " at=" << clock(a.at, false) << " value=" << formatNumber(a.value) << unit;
-  if (a.repeats)
-    out_ << " repeats=" << a.repeats;
-  if (a.lost)
-    out_ << " lost=" << a.lost;
-  const AlertContext &c = a.context;
-  if (c.present)
-    out_ << " comm=" << quoteIfNeeded(c.comm) << " pid=" << c.pid
-         << " ppid=" << c.ppid << " cgroup=" << c.cgroup;
-  if (!a.summary.empty())
-    out_ << ": " << a.summary;
+  out_ << " " << alertStateName(a.state) << " at " << formatSeconds(a.tsNs);
+  switch (a.state) {
+  case AlertRecord::State::Pending:
+    break;
+  case AlertRecord::State::Firing:
+    if (!a.summary.empty())
+      out_ << ": " << a.summary;
+    break;
+  case AlertRecord::State::Resolved: {
+    std::string fired = formatSeconds(a.firedNs);
+    out_ << ": fired for " << fired << ", " << a.repeats
+         << (a.repeats == 1 ? " repeat" : " repeats") << ", peak "
+         << formatQuantity(a.peak, a.peakQuantity);
+    if (a.stillFiring)
+      out_ << ", still firing";
+    break;
+  }
+  }
   out_ << "\n";
-  if (c.present && !c.kstack.empty())
-    out_ << "  kstack:" << renderStack(c.kstack, false, 8, symbolize_);
-  if (c.present && !c.ustack.empty())
-    out_ << "  ustack:" << renderStack(c.ustack, true, 8, symbolize_);
+  const Exemplar &x = a.exemplar;
+  if (x.present) {
+    out_ << "  exemplar: comm=" << quoteIfNeeded(x.comm) << " pid=" << x.pid
+         << " tid=" << x.tid << " ppid=" << x.ppid << " uid=" << x.uid
+         << " cgroup=" << x.cgroup << " cpu=" << x.cpu << " at "
+         << formatSeconds(x.tsNs) << "\n";
+    if (!x.kstack.empty())
+      out_ << "  kstack:" << renderStack(x.kstack, false, 8, symbolize_);
+    if (!x.ustack.empty())
+      out_ << "  ustack:" << renderStack(x.ustack, true, 8, symbolize_);
+  }
+  if (a.lost.total())
+    out_ << "  degraded: " << a.lost.total() << " events lost in window ["
+         << formatSeconds(a.windowStartNs) << ", " << formatSeconds(a.windowEndNs)
+         << ") (" << lossBreakdown(a.lost) << ")\n";
   out_.flush();
 }
 
-void TextOutput::printLost(uint64_t count) {
-  out_ << "Lost " << count << " events\n";
-  out_.flush();
+void TextOutput::printLost(uint64_t count, std::string_view counter) {
+  err_ << "obsc: lost " << count << (count == 1 ? " event (" : " events (") << counter
+       << ") in the last second\n";
+  err_.flush();
+}
+
+void TextOutput::printLostTotal(const LossCounts &lost) {
+  if (!lost.total())
+    return;
+  err_ << "obsc: lost " << lost.total() << (lost.total() == 1 ? " event" : " events")
+       << " in total (" << lossBreakdown(lost) << ")\n";
+  err_.flush();
 }
 
 } // namespace obs::output

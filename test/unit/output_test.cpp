@@ -182,11 +182,13 @@ TEST(OutputHistogram, BarsTruncate) {
 //===-- Map dumps, text ------------------------------------------------===//
 
 TEST(OutputText, AttachBanner) {
-  std::ostringstream os;
-  TextOutput out(os);
+  // bpftrace prints it on stdout; obs on stderr (spec §13.1).
+  std::ostringstream os, es;
+  TextOutput out(os, es);
   out.printAttached(1);
   out.printAttached(2);
-  EXPECT_EQ(os.str(), "Attaching 1 probe...\nAttaching 2 probes...\n");
+  EXPECT_EQ(os.str(), "");
+  EXPECT_EQ(es.str(), "Attaching 1 probe...\nAttaching 2 probes...\n");
 }
 
 TEST(OutputText, EveryAggregation) {
@@ -348,10 +350,10 @@ TEST(OutputText, ScalarMapsSortByValue) {
       dump("@y", MapValueKind::Plain, {scalar({}, 3)}),
   };
   EXPECT_EQ(text(maps, false), "@x[-4]: 0\n@x[2]: 1\n@x[1]: 5\n@x[3]: 10\n@y: 3\n");
-  // Ties keep the order the entries came in (bpftrace: hash order).
+  // Ties: bpftrace prints them in hash order, obs by key (spec §13.2).
   MapDump ties = dump("@", MapValueKind::Count,
                       {scalar({I(3)}, 1), scalar({I(9)}, 2), scalar({I(1)}, 1)});
-  EXPECT_EQ(text({ties}, false), "@[3]: 1\n@[1]: 1\n@[9]: 2\n");
+  EXPECT_EQ(text({ties}, false), "@[1]: 1\n@[3]: 1\n@[9]: 2\n");
 }
 
 TEST(OutputText, UnsignedValuesAndNegativeMin) {
@@ -533,18 +535,27 @@ TEST(OutputText, StackKeys) {
 
 TEST(OutputText, LostEventsAndTime) {
   // BPFTRACE_PERF_RB_PAGES=1 bpftrace -e 'tracepoint:raw_syscalls:sys_enter {
-  //   printf(...); }' under load: "Lost 971 events" on stdout.
+  //   printf(...); }' under load prints "Lost 971 events" on stdout; obs
+  // warns on stderr once a second (spec §11).
   setenv("TZ", "UTC", 1);
   tzset();
-  std::ostringstream os;
-  TextOutput out(os);
+  std::ostringstream os, es;
+  TextOutput out(os, es);
   out.printLost(971);
-  out.printLost(1);
+  out.printLost(1, "map_full");
   WallTime t = std::chrono::system_clock::from_time_t(1700000000); // 22:13:20 UTC
   out.printTime("%H:%M:%S\n", t);
   out.printTime("%H:%M\n", t);
   out.printPrintf("hi 5\n");
-  EXPECT_EQ(os.str(), "Lost 971 events\nLost 1 events\n22:13:20\n22:13\nhi 5\n");
+  LossCounts total;
+  out.printLostTotal(total); // nothing when nothing was lost
+  total.ringbuf = 972;
+  total.late = 3;
+  out.printLostTotal(total);
+  EXPECT_EQ(os.str(), "22:13:20\n22:13\nhi 5\n");
+  EXPECT_EQ(es.str(), "obsc: lost 971 events (ringbuf) in the last second\n"
+                      "obsc: lost 1 event (map_full) in the last second\n"
+                      "obsc: lost 975 events in total (ringbuf 972, late 3)\n");
 }
 
 //===-- Map dumps and events, JSON -------------------------------------===//
@@ -698,32 +709,55 @@ TEST(OutputJson, PrintfTimeLost) {
 
 //===-- printf -----------------------------------------------------------===//
 
-TEST(OutputPrintf, IntegersAsC) {
+TEST(OutputPrintf, Integers) {
   // bpftrace -e 'BEGIN { printf("[%d][%u][%x][%X][%lu][%llu][%ld][%lld][%5d][%-5d][%05d]\n",
-  //   -5, -5, -5, 255, -1, 18, -3, -4, 42, 42, 42); exit(); }'
+  //   -5, -5, -5, 255, -1, 18, -3, -4, 42, 42, 42); exit(); }' prints
+  // "[-5][4294967291][fffffffb][FF][18446744073709551615][18][-3][-4][   42][42   ][00042]":
+  // C's 32-bit %u and %x. obs's integers are all 64 bits (spec §7.1).
   std::vector<PrintfArg> a = {PrintfArg::ofInt(-5), PrintfArg::ofInt(-5), PrintfArg::ofInt(-5),
                               PrintfArg::ofInt(255), PrintfArg::ofInt(-1), PrintfArg::ofInt(18),
                               PrintfArg::ofInt(-3), PrintfArg::ofInt(-4), PrintfArg::ofInt(42),
                               PrintfArg::ofInt(42), PrintfArg::ofInt(42)};
   EXPECT_EQ(formatPrintf("[%d][%u][%x][%X][%lu][%llu][%ld][%lld][%5d][%-5d][%05d]\n", a),
-            "[-5][4294967291][fffffffb][FF][18446744073709551615][18][-3][-4][   42][42   ][00042]\n");
-  // printf("%d %u %x %o %c|\n", 5000000000 x4, 321)
+            "[-5][18446744073709551611][fffffffffffffffb][FF][18446744073709551615][18][-3][-4]"
+            "[   42][42   ][00042]\n");
+  // bpftrace: printf("%d %u %x %o %c|\n", 5000000000 x4, 321) gives
+  // "705032704 705032704 2a05f200 5201371000 A|"; %c takes the low byte in both.
   auto big = PrintfArg::ofInt(5000000000);
-  EXPECT_EQ(formatPrintf("%d %u %x %o %c|\n", {big, big, big, big, PrintfArg::ofInt(321)}),
-            "705032704 705032704 2a05f200 5201371000 A|\n");
-  // printf("%hd %hhd %ld %zu %ju|\n", 5000000000, 5000000000, 5000000000, -1, -1)
+  EXPECT_EQ(formatPrintf("%d %i %u %x %o %c|\n", {big, big, big, big, big, PrintfArg::ofInt(321)}),
+            "5000000000 5000000000 5000000000 12a05f200 45201371000 A|\n");
+  // Length modifiers are accepted and ignored (bpftrace: "-3584 0 5000000000 ...").
   auto m1 = PrintfArg::ofInt(-1);
   EXPECT_EQ(formatPrintf("%hd %hhd %ld %zu %ju|\n", {big, big, big, m1, m1}),
-            "-3584 0 5000000000 18446744073709551615 18446744073709551615|\n");
-  // printf("%p %p\n", -1, 0); printf("%x %X %lx\n", -1, 3000000000, 0xdeadbeefcafe)
+            "5000000000 5000000000 5000000000 18446744073709551615 18446744073709551615|\n");
+  // As bpftrace: printf("%p %p\n", -1, 0); printf("%lx\n", 0xdeadbeefcafe)
   EXPECT_EQ(formatPrintf("%p %p\n", {m1, PrintfArg::ofInt(0)}), "0xffffffffffffffff (nil)\n");
-  EXPECT_EQ(formatPrintf("%x %X %lx\n", {m1, PrintfArg::ofInt(3000000000), PrintfArg::ofUint(0xdeadbeefcafe)}),
-            "ffffffff B2D05E00 deadbeefcafe\n");
-  // [%c] [%p] [%o] [%-5c] [%08x] [%-08d] [%.3d] [%8.3d] [%4p] [%-20p] of 65
+  EXPECT_EQ(formatPrintf("%X %lx\n", {PrintfArg::ofInt(3000000000), PrintfArg::ofUint(0xdeadbeefcafe)}),
+            "B2D05E00 deadbeefcafe\n");
+  // As bpftrace, of 65: [%c][%p][%o][%-5c][%08x][%-08d][%.3d][%8.3d][%4p][%-20p]
   auto x = PrintfArg::ofInt(65);
   EXPECT_EQ(formatPrintf("[%c][%p][%o][%-5c][%08x][%-08d][%.3d][%8.3d][%4p][%-20p]",
                          {x, x, x, x, x, x, x, x, x, x}),
             "[A][0x41][101][A    ][00000041][65      ][065][     065][0x41][0x41                ]");
+  // The C flags bpftrace 0.17 does not know (spec §7.1).
+  EXPECT_EQ(formatPrintf("[%+d][% d][%#x][%#o]", {x, x, x, x}), "[+65][ 65][0x41][0101]");
+}
+
+TEST(OutputPrintf, ValuesWithUnits) {
+  auto q = [](double v, Quantity::Base b, bool perSecond) {
+    PrintfArg a = PrintfArg::ofFloat(v);
+    a.quantity.base = b;
+    a.quantity.perSecond = perSecond;
+    return a;
+  };
+  EXPECT_EQ(formatPrintf("%v %v %v %v %v %v",
+                         {q(5000, Quantity::Count, true), q(1.5 * 1024 * 1024, Quantity::Size, false),
+                          q(12.5e6, Quantity::Duration, false), q(1.2 * 1024 * 1024, Quantity::Size, true),
+                          q(52.3333333, Quantity::Plain, false), q(512, Quantity::Size, false)}),
+            "5000/s 1.5MB 12.5ms 1.2MB/s 52.333 512B");
+  PrintfArg big = PrintfArg::ofUint(18446744073709551615ULL);
+  EXPECT_EQ(formatPrintf("[%v][%-6v][%v]", {big, PrintfArg::ofString("ab"), PrintfArg::ofInt(-3)}),
+            "[18446744073709551615][ab    ][-3]");
 }
 
 TEST(OutputPrintf, StringsBuffersPercent) {
@@ -755,6 +789,7 @@ TEST(OutputPrintf, ValidateFormat) {
   stack.kind = TypeKind::Stack;
   Type ptr;
   ptr.kind = TypeKind::Pointer;
+  Type voidT;
 
   EXPECT_EQ(validateFormat("%d %s %r %s %p %-10s %5d %%\n", {&i64, &str, &buf, &stack, &ptr, &str, &i64}),
             std::nullopt);
@@ -769,139 +804,264 @@ TEST(OutputPrintf, ValidateFormat) {
   EXPECT_EQ(validateFormat("%s\n", {&buf}), "%s expects a string, but argument 1 is a buffer");
   // Where bpftrace silently prints a malformed spec as text, obs says why.
   EXPECT_EQ(validateFormat("%q\n", {}), "invalid format specifier '%q'; write '%%' for a literal '%'");
-  EXPECT_EQ(validateFormat("%i\n", {&i64}), "invalid format specifier '%i'; use '%d'");
-  EXPECT_EQ(validateFormat("%+d\n", {&i64}),
-            "invalid format specifier '%+'; flags other than '-' and '0' are not supported");
+  EXPECT_EQ(validateFormat("%*d\n", {&i64}), "invalid format specifier '%*'; the width must be a number");
+  EXPECT_EQ(validateFormat("%i %+d % d %#x %v %v %.2f\n", {&i64, &i64, &i64, &i64, &str, &i64, &i64}),
+            std::nullopt);
+  EXPECT_EQ(validateFormat("%v\n", {&voidT}), "%v expects a value, but argument 1 is void");
+  std::vector<const Type *> many(33, &i64);
+  std::string fmt33;
+  for (int k = 0; k < 33; ++k)
+    fmt33 += "%d";
+  EXPECT_EQ(validateFormat(fmt33, many),
+            "at most 32 arguments may follow a format string, but 33 were given");
   EXPECT_EQ(validateFormat("100%", {}),
             "incomplete format specifier '%' at the end of the format string; write '%%' for a literal '%'");
   EXPECT_EQ(validateFormat("%ls", {&str}),
             "invalid format specifier '%ls': a length modifier needs an integer conversion");
 }
 
-//===-- obs windows and alerts -----------------------------------------===//
+//===-- obs windows and alerts (spec §11, §13.3, §13.4, §13.6) ------------===//
 
-TEST(OutputWindows, TextAndJson) {
-  setenv("TZ", "UTC", 1);
-  tzset();
-  WallTime t0 = std::chrono::system_clock::from_time_t(1700000000);
-  WindowRecord w;
+namespace {
+constexpr uint64_t kSec = 1000000000ULL;
+
+WindowDump forksWindow() {
+  WindowDump w;
   w.map = "@forks";
-  w.function = "rate";
-  w.key = {I(1234)};
-  w.start = t0;
-  w.end = t0 + std::chrono::seconds(1);
-  w.number = 5123;
-  w.unit = "/s";
-  WindowRecord h;
-  h.map = "@lat";
-  h.function = "hist";
-  h.key = {S("sda")};
-  h.start = t0;
-  h.end = t0 + std::chrono::milliseconds(500);
-  h.shape = WindowRecord::Shape::Hist;
-  h.value = histOf({}, {3, 5, 5}).value;
-  h.lost = 2;
-  WindowRecord s = w;
-  s.key = {};
-  s.shape = WindowRecord::Shape::Stats;
-  s.value = avgLike({}, 3, 12).value;
-  s.function = "stats";
-  WindowRecord sl = w;
-  sl.map = "@rss";
-  sl.function = "slope";
-  sl.number = 1398101.3333333;
-  sl.unit = " B/s";
-
-  std::ostringstream ot, oj;
-  TextOutput text(ot);
-  JsonOutput json(oj);
-  for (OutputFormat *o : std::vector<OutputFormat *>{&text, &json}) {
-    o->printWindow(w);
-    o->printWindow(h);
-    o->printWindow(s);
-    o->printWindow(sl);
-  }
-  EXPECT_EQ(ot.str(),
-            "@forks[1234] window [22:13:20, 22:13:21): 5123/s\n"
-            "@lat[sda] window [22:13:20.000, 22:13:20.500): (lost 2 events)\n"
-            "[2, 4)                 1 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |\n"
-            "[4, 8)                 2 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
-            "\n"
-            "@forks window [22:13:20, 22:13:21): count 3, average 4, total 12\n"
-            "@rss[1234] window [22:13:20, 22:13:21): 1398101.333 B/s\n");
-  EXPECT_EQ(oj.str(),
-            "{\"type\": \"window\", \"data\": {\"map\": \"@forks\", \"function\": \"rate\", \"key\": [1234], "
-            "\"start_ns\": 1700000000000000000, \"end_ns\": 1700000001000000000, \"value\": 5123, "
-            "\"unit\": \"/s\", \"lost\": 0}}\n"
-            "{\"type\": \"window\", \"data\": {\"map\": \"@lat\", \"function\": \"hist\", \"key\": [\"sda\"], "
-            "\"start_ns\": 1700000000000000000, \"end_ns\": 1700000000500000000, \"value\": "
-            "[{\"min\": 2, \"max\": 3, \"count\": 1}, {\"min\": 4, \"max\": 7, \"count\": 2}], \"lost\": 2}}\n"
-            "{\"type\": \"window\", \"data\": {\"map\": \"@forks\", \"function\": \"stats\", \"key\": [], "
-            "\"start_ns\": 1700000000000000000, \"end_ns\": 1700000001000000000, \"value\": "
-            "{\"count\": 3, \"average\": 4, \"total\": 12}, \"lost\": 0}}\n"
-            "{\"type\": \"window\", \"data\": {\"map\": \"@rss\", \"function\": \"slope\", \"key\": [1234], "
-            "\"start_ns\": 1700000000000000000, \"end_ns\": 1700000001000000000, \"value\": 1398101.333, "
-            "\"unit\": \" B/s\", \"lost\": 0}}\n");
+  w.aggregation = "rate";
+  w.quantity.base = Quantity::Count;
+  w.quantity.perSecond = true;
+  w.overNs = w.everyNs = kSec;
+  w.startNs = 12 * kSec;
+  w.endNs = 13 * kSec;
+  w.numeric = true;
+  WindowEntry a, b;
+  a.key = {I(1234)};
+  a.number = 5000;
+  b.key = {I(1)};
+  b.number = 2;
+  w.entries = {a, b};
+  return w;
 }
 
-TEST(OutputAlerts, TextAndJson) {
-  setenv("TZ", "UTC", 1);
-  tzset();
+AlertRecord firing() {
   AlertRecord a;
   a.name = "fork_storm";
   a.state = AlertRecord::State::Firing;
-  a.key = {I(1234)};
-  a.keyNames = {"ppid"};
-  a.at = std::chrono::system_clock::from_time_t(1700000003);
-  a.value = 5123;
-  a.unit = "/s";
-  a.summary = "pid 1234 forked 5123 times a second";
-  a.lost = 17;
-  a.context.present = true;
-  a.context.comm = "bash";
-  a.context.pid = 1240;
-  a.context.ppid = 1234;
-  a.context.cgroup = 4242;
-  a.context.kstack = {1, 2};
+  a.key = {{"ppid", I(1234)}};
+  a.tsNs = 13 * kSec;
+  a.windowStartNs = 12 * kSec;
+  a.windowEndNs = 13 * kSec;
+  a.summary = "pid 1234 (bash) forks 5000/s";
+  a.values = {{"@forks[1234]", 5000}};
+  Exemplar &x = a.exemplar;
+  x.present = true;
+  x.comm = "bash";
+  x.pid = x.tid = 1234;
+  x.ppid = 1;
+  x.uid = x.gid = 1000;
+  x.cgroup = 1;
+  x.cpu = 0;
+  x.tsNs = 12010000000ULL;
+  return a;
+}
+
+AlertRecord resolved() {
   AlertRecord r;
   r.name = "fork_storm";
   r.state = AlertRecord::State::Resolved;
-  r.key = {I(1234)};
-  r.at = std::chrono::system_clock::from_time_t(1700000009);
-  r.value = 12;
-  r.unit = "/s";
-  r.repeats = 4;
+  r.key = {{"ppid", I(1234)}};
+  r.tsNs = 21 * kSec;
+  r.windowStartNs = 20 * kSec;
+  r.windowEndNs = 21 * kSec;
+  r.firedNs = 8 * kSec;
+  r.repeats = 7;
+  r.peak = 5000;
+  r.peakQuantity.base = Quantity::Count;
+  r.peakQuantity.perSecond = true;
+  return r;
+}
+} // namespace
 
-  std::ostringstream ot, oj;
-  TextOutput text(ot);
-  JsonOutput json(oj);
-  text.setSymbolizer(fakeSymbols);
-  json.setSymbolizer(fakeSymbols);
-  for (OutputFormat *o : std::vector<OutputFormat *>{&text, &json}) {
-    o->printAlert(a);
-    o->printAlert(r);
-  }
-  EXPECT_EQ(ot.str(),
-            "ALERT fork_storm FIRING key=1234 at=22:13:23 value=5123/s lost=17 comm=bash pid=1240 "
-            "ppid=1234 cgroup=4242: pid 1234 forked 5123 times a second\n"
+TEST(OutputWindows, SpecExamplesText) {
+  std::ostringstream os;
+  TextOutput out(os);
+  out.printWindow(forksWindow()); // spec §13.3
+  WindowDump sys = forksWindow(); // spec §11
+  sys.map = "@sys";
+  sys.aggregation = "count";
+  sys.numeric = false;
+  sys.kind = MapValueKind::Count;
+  sys.entries.clear();
+  WindowEntry sshd, bash;
+  sshd.key = {S("sshd")};
+  sshd.value.scalar = 212;
+  bash.key = {S("bash")};
+  bash.value.scalar = 4963;
+  sys.entries = {bash, sshd};
+  sys.lost.ringbuf = 37;
+  out.printWindow(sys);
+  WindowDump hop = forksWindow(); // hopping, partial, fractional values
+  hop.overNs = 10 * kSec;
+  hop.startNs = 3 * kSec;
+  hop.endNs = 13 * kSec + 500000000ULL;
+  hop.partial = true;
+  hop.entries[0].number = 52.3333333;
+  out.printWindow(hop);
+  WindowDump empty = forksWindow(); // no keys, no loss: nothing
+  empty.entries.clear();
+  out.printWindow(empty);
+  WindowDump lat; // histograms as in §13.2
+  lat.map = "@lat";
+  lat.aggregation = "hist";
+  lat.overNs = lat.everyNs = 5 * kSec;
+  lat.startNs = 5 * kSec;
+  lat.endNs = 10 * kSec;
+  lat.kind = MapValueKind::Hist;
+  WindowEntry sda;
+  sda.key = {S("sda")};
+  sda.value = histOf({}, {3, 5, 5}).value;
+  lat.entries = {sda};
+  out.printWindow(lat);
+  EXPECT_EQ(os.str(),
+            "@forks over 1s [12.000s, 13.000s):\n"
+            "@forks[1]: 2\n"
+            "@forks[1234]: 5000\n"
+            "@sys over 1s [12.000s, 13.000s) lost 37:\n"
+            "@sys[sshd]: 212\n"
+            "@sys[bash]: 4963\n"
+            "@forks over 10s every 1s [3.000s, 13.500s) partial:\n"
+            "@forks[1]: 2\n"
+            "@forks[1234]: 52.333\n"
+            "@lat over 5s [5.000s, 10.000s):\n"
+            "@lat[sda]: \n"
+            "[2, 4)                 1 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |\n"
+            "[4, 8)                 2 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
+            "\n");
+}
+
+TEST(OutputWindows, Json) {
+  std::ostringstream os;
+  JsonOutput out(os);
+  out.printWindow(forksWindow());
+  WindowDump st = forksWindow();
+  st.aggregation = "stats";
+  st.quantity = {};
+  st.quantity.base = Quantity::Size;
+  st.numeric = false;
+  st.kind = MapValueKind::Stats;
+  WindowEntry e;
+  e.value.count = 3;
+  e.value.total = 12;
+  st.entries = {e};
+  st.partial = true;
+  st.lost.late = 2;
+  out.printWindow(st);
+  EXPECT_EQ(os.str(),
+            "{\"type\": \"window\", \"data\": {\"map\": \"@forks\", \"aggregation\": \"rate\", "
+            "\"unit\": \"count/s\", \"over_ns\": 1000000000, \"every_ns\": 1000000000, "
+            "\"start_ns\": 12000000000, \"end_ns\": 13000000000, \"partial\": false, "
+            "\"lost\": {\"ringbuf\": 0, \"map_full\": 0, \"evicted\": 0, \"late\": 0}, "
+            "\"values\": [{\"key\": [1], \"value\": 2}, {\"key\": [1234], \"value\": 5000}]}}\n"
+            "{\"type\": \"window\", \"data\": {\"map\": \"@forks\", \"aggregation\": \"stats\", "
+            "\"unit\": \"bytes\", \"over_ns\": 1000000000, \"every_ns\": 1000000000, "
+            "\"start_ns\": 12000000000, \"end_ns\": 13000000000, \"partial\": true, "
+            "\"lost\": {\"ringbuf\": 0, \"map_full\": 0, \"evicted\": 0, \"late\": 2}, "
+            "\"values\": [{\"key\": [], \"value\": {\"count\": 3, \"average\": 4, \"total\": 12}}]}}\n");
+}
+
+TEST(OutputAlerts, SpecExamplesText) {
+  std::ostringstream os;
+  TextOutput out(os);
+  out.setSymbolizer(fakeSymbols);
+  out.printAlert(firing()); // spec §10.6
+  out.printAlert(resolved());
+  AlertRecord degraded = firing(); // spec §11
+  degraded.summary = "pid 1234 (bash) forks 4963/s";
+  degraded.lost.ringbuf = 37;
+  out.printAlert(degraded);
+  AlertRecord pending = firing();
+  pending.state = AlertRecord::State::Pending;
+  pending.tsNs = 11 * kSec;
+  pending.exemplar.present = false;
+  out.printAlert(pending);
+  AlertRecord atExit = resolved();
+  atExit.key.clear();
+  atExit.name = "leak";
+  atExit.repeats = 1;
+  atExit.peak = 1.5 * 1024 * 1024;
+  atExit.peakQuantity.base = Quantity::Size;
+  atExit.peakQuantity.perSecond = false;
+  atExit.stillFiring = true;
+  out.printAlert(atExit);
+  AlertRecord stacks = firing();
+  stacks.exemplar.kstack = {1, 2};
+  out.printAlert(stacks);
+  EXPECT_EQ(os.str(),
+            "ALERT fork_storm[ppid=1234] FIRING at 13.000s: pid 1234 (bash) forks 5000/s\n"
+            "  exemplar: comm=bash pid=1234 tid=1234 ppid=1 uid=1000 cgroup=1 cpu=0 at 12.010s\n"
+            "ALERT fork_storm[ppid=1234] RESOLVED at 21.000s: fired for 8.000s, 7 repeats, peak 5000/s\n"
+            "ALERT fork_storm[ppid=1234] FIRING at 13.000s: pid 1234 (bash) forks 4963/s\n"
+            "  exemplar: comm=bash pid=1234 tid=1234 ppid=1 uid=1000 cgroup=1 cpu=0 at 12.010s\n"
+            "  degraded: 37 events lost in window [12.000s, 13.000s) (ringbuf 37)\n"
+            "ALERT fork_storm[ppid=1234] PENDING at 11.000s\n"
+            "ALERT leak RESOLVED at 21.000s: fired for 8.000s, 1 repeat, peak 1.5MB, still firing\n"
+            "ALERT fork_storm[ppid=1234] FIRING at 13.000s: pid 1234 (bash) forks 5000/s\n"
+            "  exemplar: comm=bash pid=1234 tid=1234 ppid=1 uid=1000 cgroup=1 cpu=0 at 12.010s\n"
             "  kstack:\n"
             "        perf_syscall_enter+397\n"
-            "        syscall_trace_enter+384\n"
-            "ALERT fork_storm RESOLVED key=1234 at=22:13:29 value=12/s repeats=4\n");
-  EXPECT_EQ(oj.str(),
+            "        syscall_trace_enter+384\n");
+}
+
+TEST(OutputAlerts, Json) {
+  std::ostringstream os;
+  JsonOutput out(os);
+  out.printAlert(firing());
+  AlertRecord r = resolved();
+  r.stillFiring = true;
+  r.lost.evicted = 4;
+  out.printAlert(r);
+  EXPECT_EQ(os.str(),
             "{\"type\": \"alert\", \"data\": {\"name\": \"fork_storm\", \"state\": \"firing\", "
-            "\"key\": [1234], \"key_names\": [\"ppid\"], \"at_ns\": 1700000003000000000, \"value\": 5123, "
-            "\"unit\": \"/s\", \"summary\": \"pid 1234 forked 5123 times a second\", \"repeats\": 0, "
-            "\"lost\": 17, \"context\": {\"comm\": \"bash\", \"pid\": 1240, \"ppid\": 1234, \"cgroup\": 4242, "
-            "\"kstack\": [\"perf_syscall_enter+397\", \"syscall_trace_enter+384\"], \"ustack\": []}}}\n"
+            "\"key\": {\"ppid\": 1234}, \"ts_ns\": 13000000000, "
+            "\"window\": {\"start_ns\": 12000000000, \"end_ns\": 13000000000}, "
+            "\"summary\": \"pid 1234 (bash) forks 5000/s\", \"values\": {\"@forks[1234]\": 5000}, "
+            "\"exemplar\": {\"comm\": \"bash\", \"pid\": 1234, \"tid\": 1234, \"ppid\": 1, "
+            "\"uid\": 1000, \"gid\": 1000, \"cgroup\": 1, \"cpu\": 0, \"ts_ns\": 12010000000}, "
+            "\"degraded\": false, "
+            "\"lost\": {\"ringbuf\": 0, \"map_full\": 0, \"evicted\": 0, \"late\": 0}}}\n"
             "{\"type\": \"alert\", \"data\": {\"name\": \"fork_storm\", \"state\": \"resolved\", "
-            "\"key\": [1234], \"at_ns\": 1700000009000000000, \"value\": 12, \"unit\": \"/s\", "
-            "\"summary\": \"\", \"repeats\": 4, \"lost\": 0}}\n");
+            "\"key\": {\"ppid\": 1234}, \"ts_ns\": 21000000000, "
+            "\"window\": {\"start_ns\": 20000000000, \"end_ns\": 21000000000}, \"values\": {}, "
+            "\"degraded\": true, "
+            "\"lost\": {\"ringbuf\": 0, \"map_full\": 0, \"evicted\": 4, \"late\": 0}, "
+            "\"fired_ns\": 8000000000, \"repeats\": 7, \"peak\": 5000, \"still_firing\": true}}\n");
+}
+
+TEST(OutputUnits, Quantities) {
+  Quantity count{Quantity::Count, false}, rate{Quantity::Count, true};
+  Quantity size{Quantity::Size, false}, dur{Quantity::Duration, false};
+  EXPECT_EQ(formatQuantity(42, count), "42");
+  EXPECT_EQ(formatQuantity(5000, rate), "5000/s");
+  EXPECT_EQ(formatQuantity(0, dur), "0ns");
+  EXPECT_EQ(formatQuantity(999, dur), "999ns");
+  EXPECT_EQ(formatQuantity(1500, dur), "1.5us");
+  EXPECT_EQ(formatQuantity(90e9, dur), "90s");
+  EXPECT_EQ(formatQuantity(1023, size), "1023B");
+  EXPECT_EQ(formatQuantity(1024, size), "1KB");
+  EXPECT_EQ(formatQuantity(3.0 * 1024 * 1024 * 1024 * 1024 * 1024, size), "3072TB");
+  EXPECT_EQ(formatNumber(0.8125), "0.812"); // printf rounds half to even
+  EXPECT_EQ(formatNumber(52.3333), "52.333");
+  EXPECT_EQ(formatNumber(50.0), "50");
+  EXPECT_EQ(formatSeconds(12010000000ULL), "12.010s");
+  EXPECT_STREQ(jsonUnit(rate), "count/s");
+  EXPECT_STREQ(jsonUnit(Quantity{Quantity::Plain, true}), "/s");
+  EXPECT_STREQ(jsonUnit(Quantity{}), "");
 }
 
 TEST(OutputFactory, MakeOutput) {
   std::ostringstream os;
-  EXPECT_NE(makeOutput("text", os), nullptr);
-  EXPECT_NE(makeOutput("json", os), nullptr);
-  EXPECT_EQ(makeOutput("xml", os), nullptr);
+  EXPECT_NE(makeOutput("text", os, os), nullptr);
+  EXPECT_NE(makeOutput("json", os, os), nullptr);
+  EXPECT_EQ(makeOutput("xml", os, os), nullptr);
 }
