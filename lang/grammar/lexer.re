@@ -193,6 +193,13 @@ int Lexer::scan(OBSYYSTYPE *value) {
         }
         continue;
       }
+      "#!" [^\n\x00]* {
+        if (tok_ == begin_)
+          continue; // a shebang line: #!/usr/bin/env obsc
+        cur_ = tok_ + 1;
+        diags_.report(DiagKind::unexpected_char, here(tok_, cur_), {"#"});
+        continue;
+      }
       "#" [ \t]* "include" [ \t]* header {
         const unsigned char *h = tok_;
         while (*h != '<' && *h != '"')

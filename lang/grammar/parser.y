@@ -283,13 +283,15 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, ParseState &ps) {
   std::vector<yysymbol_kind_t> expected(YYNTOKENS);
   int n = yypcontext_expected_tokens(yyctx, expected.data(), YYNTOKENS);
   std::vector<const char *> names;
-  bool wantsSemi = false, wantsExpr = false;
+  bool wantsSemi = false, wantsInt = false, wantsParen = false;
   for (int i = 0; i < n; ++i) {
     yysymbol_kind_t k = expected[i];
     wantsSemi |= std::string_view(yysymbol_name(k)) == "';'";
-    wantsExpr |= k == YYSYMBOL_INT;
+    wantsParen |= std::string_view(yysymbol_name(k)) == "'('";
+    wantsInt |= k == YYSYMBOL_INT;
     names.push_back(yysymbol_name(k));
   }
+  bool wantsExpr = wantsInt && wantsParen;
   yysymbol_kind_t la = yypcontext_token(yyctx);
   reportSyntaxError(ps, *yypcontext_location(yyctx), yysymbol_name(la),
                     la == YYSYMBOL_YYEOF, names, wantsSemi, wantsExpr);
