@@ -133,7 +133,7 @@ const Type *BtfSource::convert(uint32_t id, const std::string &nameHint) {
   case BTF_KIND_FWD: {
     // Resolve a forward declaration to the full definition when BTF has one.
     int kind = btf_kflag(t) ? BTF_KIND_UNION : BTF_KIND_STRUCT;
-    int full = btf__find_by_name_kind(btf_, name.c_str(), kind);
+    int full = find(name.c_str(), kind);
     if (full > 0) {
       out = convert(static_cast<uint32_t>(full));
     } else {
@@ -225,7 +225,7 @@ const Type *BtfSource::typeByName(const std::string &rawName) {
     for (int k : kinds) {
       if (k < 0)
         break;
-      int id = btf__find_by_name_kind(btf_, bare.c_str(), k);
+      int id = find(bare.c_str(), k);
       if (id <= 0 && k == BTF_KIND_INT) {
         // C spellings of base types, as the kernel's DWARF names them.
         static const std::unordered_map<std::string, const char *> gcc = {
@@ -242,7 +242,7 @@ const Type *BtfSource::typeByName(const std::string &rawName) {
             {"signed char", "signed char"},
             {"bool", "_Bool"}};
         if (auto it = gcc.find(bare); it != gcc.end())
-          id = btf__find_by_name_kind(btf_, it->second, k);
+          id = find(it->second, k);
       }
       if (id > 0) {
         out = convert(static_cast<uint32_t>(id));
@@ -289,10 +289,30 @@ const std::vector<std::string> &BtfSource::functionNames() {
   return functionNames_;
 }
 
-bool BtfSource::hasFunction(const std::string &name) const {
+int BtfSource::find(const std::string &name, int kind) {
+  // A few lookups are cheaper as libbpf's linear searches; many (wildcard
+  // expansions, big scripts) pay for one index of every named type.
+  if (!byKindName_.empty() || ++linearLookups_ > kLinearLookups) {
+    if (byKindName_.empty()) {
+      uint32_t n = btf__type_cnt(btf_);
+      byKindName_.reserve(n);
+      for (uint32_t id = 1; id < n; ++id) {
+        const struct btf_type *t = btf__type_by_id(btf_, id);
+        const char *nm = btf__name_by_offset(btf_, t->name_off);
+        if (nm && *nm)
+          byKindName_.emplace(std::string(1, char(btf_kind(t))) + nm, id);
+      }
+    }
+    auto it = byKindName_.find(std::string(1, char(kind)) + name);
+    return it == byKindName_.end() ? -1 : static_cast<int>(it->second);
+  }
+  return btf__find_by_name_kind(btf_, name.c_str(), kind);
+}
+
+bool BtfSource::hasFunction(const std::string &name) {
   if (indexed_)
     return functionIds_.count(name) != 0;
-  return btf__find_by_name_kind(btf_, name.c_str(), BTF_KIND_FUNC) > 0;
+  return find(name.c_str(), BTF_KIND_FUNC) > 0;
 }
 
 const std::vector<std::string> &BtfSource::rawTracepointNames() {
@@ -333,7 +353,7 @@ std::optional<FunctionSignature> BtfSource::signature(const std::string &name,
 std::optional<FunctionSignature> BtfSource::function(const std::string &name,
                                                      std::string &err) {
   // One lookup does not need the whole index.
-  int id = btf__find_by_name_kind(btf_, name.c_str(), BTF_KIND_FUNC);
+  int id = find(name.c_str(), BTF_KIND_FUNC);
   if (id <= 0) {
     err = "kernel function '" + name + "' is not in BTF";
     return std::nullopt;
@@ -345,8 +365,7 @@ std::optional<FunctionSignature>
 BtfSource::rawTracepoint(const std::string &name, std::string &err) {
   // The kernel's __bpf_trace_NAME function has the same parameters and
   // their names; the btf_trace_NAME typedef has only types.
-  int fn = btf__find_by_name_kind(btf_, ("__bpf_trace_" + name).c_str(),
-                                  BTF_KIND_FUNC);
+  int fn = find(("__bpf_trace_" + name).c_str(), BTF_KIND_FUNC);
   if (fn > 0) {
     auto sig = signature(name, btf__type_by_id(btf_, fn)->type, true, err);
     if (sig) {
@@ -354,8 +373,7 @@ BtfSource::rawTracepoint(const std::string &name, std::string &err) {
       return sig;
     }
   }
-  int id = btf__find_by_name_kind(btf_, (kRawTracepointPrefix + name).c_str(),
-                                  BTF_KIND_TYPEDEF);
+  int id = find((kRawTracepointPrefix + name).c_str(), BTF_KIND_TYPEDEF);
   if (id <= 0) {
     err = "raw tracepoint '" + name + "' is not in BTF (no btf_trace_" + name +
           ")";

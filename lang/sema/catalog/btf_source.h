@@ -32,7 +32,7 @@ public:
 
   const std::vector<std::string> &functionNames();
   /// One name: a search, not the whole index.
-  bool hasFunction(const std::string &name) const;
+  bool hasFunction(const std::string &name);
   const std::vector<std::string> &rawTracepointNames();
   std::optional<FunctionSignature> function(const std::string &name,
                                             std::string &err);
@@ -49,6 +49,11 @@ private:
   std::optional<FunctionSignature> signature(const std::string &name,
                                              uint32_t protoId, bool dropFirst,
                                              std::string &err);
+  /// btf__find_by_name_kind, through an index after kLinearLookups calls.
+  int find(const std::string &name, int kind);
+  static constexpr unsigned kLinearLookups = 16;
+  unsigned linearLookups_ = 0;
+  std::unordered_map<std::string, uint32_t> byKindName_; ///< kind byte + name
   /// Builds name -> id indexes for FUNC and btf_trace_ typedefs in one pass.
   void indexNames();
 
