@@ -420,6 +420,10 @@ TEST_F(Hermetic, UsdtNotes) {
   const UsdtProbe &tick = (*probes)[1];
   EXPECT_EQ(tick.name, "tick");
   EXPECT_EQ(tick.argumentCount(), 3u);
+  auto args = tick.parseArguments(err);
+  ASSERT_EQ(args.size(), 3u) << err;
+  EXPECT_EQ(args[2].kind, UsdtArgument::Kind::Constant);
+  EXPECT_EQ(args[2].value, 7);
   EXPECT_NE(tick.semaphore, 0u);
   EXPECT_NE(tick.location, 0u);
   // The probe sits inside the function that contains it.
@@ -427,6 +431,41 @@ TEST_F(Hermetic, UsdtNotes) {
   ASSERT_TRUE(write) << err;
   EXPECT_GE(tick.location, write->address);
   EXPECT_LT(tick.location, write->address + write->size);
+}
+
+TEST(Usdt, ArgumentSpecs) {
+  UsdtProbe p;
+  p.provider = "prov";
+  p.name = "probe";
+  p.arguments = "-4@%edi 8@%rsi -4@$7 8@-16(%rbp) 4@counter+8(%rip) "
+                "2@8(%rax,%rdx,8) 1@%r9b";
+  std::string err;
+  auto args = p.parseArguments(err);
+  ASSERT_EQ(args.size(), 7u) << err;
+  EXPECT_EQ(args[0].kind, UsdtArgument::Kind::Register);
+  EXPECT_EQ(args[0].size, 4u);
+  EXPECT_TRUE(args[0].isSigned);
+  EXPECT_EQ(ptRegsField(args[0].reg), "di");
+  EXPECT_EQ(args[1].size, 8u);
+  EXPECT_FALSE(args[1].isSigned);
+  EXPECT_EQ(args[2].kind, UsdtArgument::Kind::Constant);
+  EXPECT_EQ(args[2].value, 7);
+  EXPECT_EQ(args[3].kind, UsdtArgument::Kind::Memory);
+  EXPECT_EQ(args[3].value, -16);
+  EXPECT_EQ(ptRegsField(args[3].reg), "bp");
+  EXPECT_EQ(args[4].symbol, "counter");
+  EXPECT_EQ(args[4].value, 8);
+  EXPECT_EQ(ptRegsField(args[4].reg), "ip");
+  EXPECT_EQ(args[5].indexReg, "rdx");
+  EXPECT_EQ(args[5].scale, 8u);
+  EXPECT_EQ(ptRegsField(args[6].reg), "r9");
+  EXPECT_EQ(ptRegsField("r15d"), "r15");
+  EXPECT_EQ(ptRegsField("xmm0"), "");
+  p.arguments = "3@%eax";
+  EXPECT_TRUE(p.parseArguments(err).empty());
+  EXPECT_NE(err.find("bad size"), std::string::npos);
+  p.arguments = "";
+  EXPECT_TRUE(p.parseArguments(err).empty());
 }
 
 TEST_F(Hermetic, LibraryResolution) {

@@ -3,7 +3,9 @@
 #include "lang/sema/catalog/elf_symbols.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <gelf.h>
@@ -22,6 +24,129 @@ unsigned UsdtProbe::argumentCount() const {
     inArg = !space;
   }
   return n;
+}
+
+std::string ptRegsField(const std::string &regIn) {
+  std::string reg = regIn;
+  if (!reg.empty() && reg[0] == '%')
+    reg.erase(0, 1);
+  // r8..r15 in all widths: r8, r8d, r8w, r8b.
+  if (reg.size() >= 2 && reg[0] == 'r' &&
+      std::isdigit(static_cast<unsigned char>(reg[1]))) {
+    size_t i = 1;
+    while (i < reg.size() && std::isdigit(static_cast<unsigned char>(reg[i])))
+      ++i;
+    std::string base = reg.substr(0, i);
+    int n = std::atoi(base.c_str() + 1);
+    std::string rest = reg.substr(i);
+    if (n >= 8 && n <= 15 &&
+        (rest.empty() || rest == "d" || rest == "w" || rest == "b"))
+      return base;
+    return "";
+  }
+  static const struct {
+    const char *field;
+    const char *names[4];
+  } legacy[] = {
+      {"ax", {"rax", "eax", "ax", "al"}},  {"bx", {"rbx", "ebx", "bx", "bl"}},
+      {"cx", {"rcx", "ecx", "cx", "cl"}},  {"dx", {"rdx", "edx", "dx", "dl"}},
+      {"si", {"rsi", "esi", "si", "sil"}}, {"di", {"rdi", "edi", "di", "dil"}},
+      {"bp", {"rbp", "ebp", "bp", "bpl"}}, {"sp", {"rsp", "esp", "sp", "spl"}},
+      {"ip", {"rip", "eip", "ip", ""}},
+  };
+  for (const auto &r : legacy)
+    for (const char *n : r.names)
+      if (*n && reg == n)
+        return r.field;
+  return "";
+}
+
+std::vector<UsdtArgument> UsdtProbe::parseArguments(std::string &err) const {
+  std::vector<UsdtArgument> out;
+  size_t i = 0;
+  auto fail = [&](const std::string &spec, const char *why) {
+    err = "usdt " + provider + ":" + name + ": cannot read argument '" + spec +
+          "': " + why;
+    out.clear();
+    return out;
+  };
+  while (i < arguments.size()) {
+    while (i < arguments.size() &&
+           (arguments[i] == ' ' || arguments[i] == '\t'))
+      ++i;
+    if (i >= arguments.size())
+      break;
+    size_t end = arguments.find_first_of(" \t", i);
+    if (end == std::string::npos)
+      end = arguments.size();
+    UsdtArgument a;
+    a.spec = arguments.substr(i, end - i);
+    i = end;
+    std::string loc = a.spec;
+    if (size_t at = loc.find('@'); at != std::string::npos) {
+      long sz = std::strtol(loc.c_str(), nullptr, 10);
+      a.isSigned = sz < 0;
+      a.size = static_cast<unsigned>(sz < 0 ? -sz : sz);
+      if (a.size != 1 && a.size != 2 && a.size != 4 && a.size != 8)
+        return fail(a.spec, "bad size");
+      loc = loc.substr(at + 1);
+    }
+    if (loc.empty())
+      return fail(a.spec, "no location");
+    if (loc[0] == '$') {
+      a.kind = UsdtArgument::Kind::Constant;
+      a.value = std::strtoll(loc.c_str() + 1, nullptr, 0);
+    } else if (loc[0] == '%') {
+      a.kind = UsdtArgument::Kind::Register;
+      a.reg = loc.substr(1);
+    } else {
+      // DISP(%base[,%index[,scale]]); DISP a number, a symbol or symbol+number.
+      a.kind = UsdtArgument::Kind::Memory;
+      size_t open = loc.find('(');
+      size_t close = loc.find(')');
+      if (open == std::string::npos || close == std::string::npos ||
+          close < open)
+        return fail(a.spec, "expected DISP(%REG)");
+      std::string disp = loc.substr(0, open);
+      if (!disp.empty()) {
+        if (std::isdigit(static_cast<unsigned char>(disp[0])) ||
+            disp[0] == '-' || disp[0] == '+') {
+          a.value = std::strtoll(disp.c_str(), nullptr, 0);
+        } else {
+          size_t plus = disp.find_first_of("+-");
+          a.symbol = disp.substr(0, plus);
+          if (plus != std::string::npos)
+            a.value = std::strtoll(disp.c_str() + plus, nullptr, 0);
+        }
+      }
+      std::string inner = loc.substr(open + 1, close - open - 1);
+      std::vector<std::string> parts;
+      size_t p = 0;
+      while (true) {
+        size_t comma = inner.find(',', p);
+        parts.push_back(inner.substr(
+            p, comma == std::string::npos ? std::string::npos : comma - p));
+        if (comma == std::string::npos)
+          break;
+        p = comma + 1;
+      }
+      if (parts.empty() || parts[0].size() < 2 || parts[0][0] != '%')
+        return fail(a.spec, "expected a base register");
+      a.reg = parts[0].substr(1);
+      if (parts.size() > 1) {
+        if (parts[1].size() < 2 || parts[1][0] != '%')
+          return fail(a.spec, "expected an index register");
+        a.indexReg = parts[1].substr(1);
+      }
+      if (parts.size() > 2)
+        a.scale =
+            static_cast<unsigned>(std::strtoul(parts[2].c_str(), nullptr, 10));
+    }
+    if (!a.reg.empty() && ptRegsField(a.reg).empty())
+      return fail(a.spec, "unknown register");
+    out.push_back(std::move(a));
+  }
+  return out;
 }
 
 namespace {

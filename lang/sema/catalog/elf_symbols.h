@@ -24,6 +24,25 @@ struct ElfSymbol {
   bool dynamic = false;    ///< from .dynsym (else .symtab)
 };
 
+/// One argument of a USDT probe, from its x86-64 spec: `-4@%edi` (register),
+/// `8@-16(%rbp)` or `8@8(%rax,%rdx,8)` (memory), `4@$7` (constant),
+/// `8@counter(%rip)` (a symbol's address, memory).
+struct UsdtArgument {
+  enum class Kind { Constant, Register, Memory } kind = Kind::Register;
+  unsigned size = 8;     ///< bytes: 1, 2, 4 or 8
+  bool isSigned = false; ///< a negative size in the spec
+  int64_t value = 0;     ///< Constant: the value; Memory: the displacement
+  std::string reg;       ///< Register and Memory base: as written ("edi")
+  std::string indexReg;  ///< Memory: index register, empty when none
+  unsigned scale = 1;    ///< Memory: index scale
+  std::string symbol;    ///< Memory: symbolic displacement (`counter`)
+  std::string spec;      ///< the argument as written
+};
+
+/// The `struct pt_regs` field (x86-64) holding a register, any width:
+/// "edi" -> "di", "r8d" -> "r8", "rip" -> "ip"; empty when unknown.
+std::string ptRegsField(const std::string &reg);
+
 /// A USDT probe from one `stapsdt` note.
 struct UsdtProbe {
   std::string provider;
@@ -35,6 +54,8 @@ struct UsdtProbe {
   std::string arguments;  ///< e.g. "-4@%edi 8@%rsi": one spec per argument
   /// Number of argument specs in `arguments`.
   unsigned argumentCount() const;
+  /// The arguments, parsed; empty with `err` set on a spec it cannot read.
+  std::vector<UsdtArgument> parseArguments(std::string &err) const;
 };
 
 class ElfSymbols {
