@@ -377,6 +377,45 @@ TEST_F(Hermetic, TracepointPointerFieldsUseBtf) {
   EXPECT_EQ(t->field("skaddr")->type, types.pointer(types.voidType()));
 }
 
+TEST_F(Hermetic, SyntheticFormat) {
+  // Field spellings the checked-in formats lack: struct pointers known to
+  // BTF, arrays with symbolic sizes, __data_loc of non-chars, T **.
+  char tmpl[] = "/tmp/obs-catalog-tracefs-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  std::string root = tmpl;
+  std::string dir = root + "/events/test/synthetic";
+  ASSERT_EQ(std::system(("mkdir -p " + dir).c_str()), 0);
+  {
+    std::ofstream f(dir + "/format");
+    f << "name: synthetic\nID: 1\nformat:\n"
+         "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+         "\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+         "\tfield:struct task_struct * task;\toffset:8;\tsize:8;\tsigned:0;\n"
+         "\tfield:struct nosuch * other;\toffset:16;\tsize:8;\tsigned:0;\n"
+         "\tfield:char name[TASK_COMM_LEN];\toffset:24;\tsize:16;\tsigned:0;\n"
+         "\tfield:__data_loc unsigned long[] ips;\toffset:40;\tsize:4;\tsigned:0;\n"
+         "\tfield:void ** pp;\toffset:48;\tsize:8;\tsigned:0;\n"
+         "\tfield:u32 ids[4];\toffset:56;\tsize:16;\tsigned:0;\n"
+         "\tfield:bool ok;\toffset:72;\tsize:1;\tsigned:0;\n\n"
+         "print fmt: \"\"\n";
+  }
+  CatalogOptions o = hermetic();
+  o.tracefsDir = root;
+  ProbeCatalog c(types, o);
+  const Type *t = c.tracepointArgs("test", "synthetic", err);
+  ASSERT_NE(t, nullptr) << err;
+  EXPECT_EQ(t->size, 73u);
+  EXPECT_EQ(t->fields.size(), 7u);
+  EXPECT_EQ(t->field("task")->type, types.pointer(c.btfType("struct task_struct")));
+  EXPECT_EQ(t->field("other")->type, types.pointer(types.voidType()));
+  EXPECT_EQ(t->field("name")->type, types.string(16));
+  EXPECT_EQ(t->field("ips")->type, types.buffer(0));
+  EXPECT_EQ(t->field("pp")->type, types.pointer(types.pointer(types.voidType())));
+  EXPECT_EQ(t->field("ids")->type, types.array(types.integer(32, false), 4));
+  EXPECT_EQ(t->field("ok")->type, types.integer(8, false));
+  std::system(("rm -rf " + root).c_str());
+}
+
 TEST(Catalog, NoBtf) {
   TypeTable types;
   CatalogOptions o;
