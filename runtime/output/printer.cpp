@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <iostream>
 
@@ -22,6 +23,21 @@ const char *alertStateName(AlertRecord::State s) {
   case AlertRecord::State::Resolved: return "RESOLVED";
   }
   return "UNKNOWN";
+}
+
+Exemplar exemplarFromKernel(const obs_exemplar &x, uint64_t originNs) {
+  Exemplar e;
+  e.present = true;
+  e.comm.assign(x.comm, strnlen(x.comm, sizeof x.comm));
+  e.pid = x.pid;
+  e.tid = x.tid;
+  e.ppid = x.ppid;
+  e.uid = x.uid;
+  e.gid = x.gid;
+  e.cpu = x.cpu;
+  e.cgroup = x.cgroup;
+  e.tsNs = x.ts >= originNs ? x.ts - originNs : 0;
+  return e;
 }
 
 OutputFormat::OutputFormat(std::ostream &out) : OutputFormat(out, std::cerr) {}

@@ -11,6 +11,7 @@
 
 #include "lang/sema/types.h"
 #include "runtime/maps.h"
+#include "runtime/window/window_types.h"
 
 #include <chrono>
 #include <cstdint>
@@ -37,14 +38,8 @@ struct PrintOptions {
   uint64_t div = 1;
 };
 
-/// Loss counted per window (spec §11).
-struct LossCounts {
-  uint64_t ringbuf = 0;  ///< ring-buffer reserves that failed
-  uint64_t mapFull = 0;  ///< updates refused by a full map
-  uint64_t evicted = 0;  ///< entries evicted from LRU maps
-  uint64_t late = 0;     ///< events for a window already closed
-  uint64_t total() const { return ringbuf + mapFull + evicted + late; }
-};
+/// Loss counted per window (spec §11): the time engine's counters.
+using window::LossCounts;
 
 /// One key of a closed window.
 struct WindowEntry {
@@ -104,6 +99,11 @@ struct AlertRecord {
 };
 
 const char *alertStateName(AlertRecord::State s); ///< "PENDING", "FIRING", "RESOLVED"
+
+/// The printable part of a kernel exemplar: times made relative to the
+/// session origin (kernel ns). Stacks are left empty; the caller resolves
+/// kstack_id/ustack_id through the stack map and fills them.
+Exemplar exemplarFromKernel(const obs_exemplar &x, uint64_t originNs);
 
 /// The output stage's one interface. Printers write whole lines and flush
 /// after per-event output, so piping obs into another tool works live.

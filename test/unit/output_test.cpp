@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <sstream>
 
@@ -1057,6 +1058,22 @@ TEST(OutputUnits, Quantities) {
   EXPECT_STREQ(jsonUnit(rate), "count/s");
   EXPECT_STREQ(jsonUnit(Quantity{Quantity::Plain, true}), "/s");
   EXPECT_STREQ(jsonUnit(Quantity{}), "");
+}
+
+TEST(OutputAlerts, ExemplarFromKernel) {
+  obs_exemplar k{};
+  k.ts = 5000 + 12010000000ULL;
+  k.pid = 1234;
+  k.tid = 1235;
+  k.ppid = 1;
+  k.cgroup = 7;
+  std::memcpy(k.comm, "bash\0junk", 10);
+  Exemplar e = exemplarFromKernel(k, 5000);
+  EXPECT_TRUE(e.present);
+  EXPECT_EQ(e.comm, "bash");
+  EXPECT_EQ(e.tsNs, 12010000000ULL);
+  EXPECT_EQ(e.tid, 1235u);
+  EXPECT_EQ(e.cgroup, 7u);
 }
 
 TEST(OutputFactory, MakeOutput) {
