@@ -99,6 +99,17 @@ void ExprChecker::visitQuantityLit(Expr &e, QuantityLit &n) {
   Quantity q = Quantity::fromLiteral(n.unit);
   bool integral = n.value == static_cast<double>(static_cast<int64_t>(n.value));
   e.type = integral && !q.perSecond ? ctx_.types.integer(64, true, q) : ctx_.types.floating(q);
+  if (e.type->kind == TypeKind::Float)
+    kernelFloat(e, "'" + n.spelling + "'");
+}
+
+void ExprChecker::kernelFloat(Expr &e, const std::string &what) {
+  if (scope_.alert || constantArgs_)
+    return;
+  ctx_.diags.report(DiagKind::type_mismatch, e.range,
+                    {what + " is a fractional value, and probe bodies compute with integers"})
+      .note("fractions and rates are evaluated in user space: in alert conditions, "
+            "params and constant arguments such as quantile(x, 0.99)");
 }
 
 bool ExprChecker::available(const BuiltinVariable &v) {
@@ -171,7 +182,7 @@ void ExprChecker::visitIdentifier(Expr &e, Identifier &n) {
     e.type = ctx_.types.u64();
     return;
   }
-  auto p = ctx_.params.find(n.name);
+  auto p = ctx_.params.find(ctx_.qualify(e.range.file, n.name));
   if (p != ctx_.params.end()) {
     if (auto c = evaluateConstant(ctx_, p->second)) {
       if (c->isString)
@@ -179,16 +190,20 @@ void ExprChecker::visitIdentifier(Expr &e, Identifier &n) {
       else if (c->value == static_cast<double>(static_cast<int64_t>(c->value)) &&
                !c->quantity.perSecond)
         e.type = ctx_.types.integer(64, true, c->quantity);
-      else
+      else {
         e.type = ctx_.types.floating(c->quantity);
+        kernelFloat(e, "param '" + n.name + "'");
+      }
     } else {
       e.type = ctx_.types.i64();
     }
     return;
   }
   std::vector<std::string> cands = builtinVariableNames();
+  std::string prefix = ctx_.qualify(e.range.file, "");
   for (auto &kv : ctx_.params)
-    cands.push_back(kv.first);
+    if (kv.first.rfind(prefix, 0) == 0 && kv.first.find('.', prefix.size()) == std::string::npos)
+      cands.push_back(kv.first.substr(prefix.size()));
   auto d = ctx_.diags.report(DiagKind::unknown_identifier, e.range, {n.name});
   d.suggest(n.name, cands);
   if (n.name.size() > 1 && n.name[0] != '$')
@@ -217,6 +232,7 @@ void ExprChecker::visitPositionalParam(Expr &e, PositionalParam &n) {
 void ExprChecker::visitVariable(Expr &e, Variable &n) {
   auto it = scope_.vars.find(n.name);
   if (it != scope_.vars.end()) {
+    scope_.readVars.insert(n.name);
     e.type = it->second;
     return;
   }
@@ -344,6 +360,13 @@ void ExprChecker::visitMapRef(Expr &e, MapRef &n) { e.type = readMap(e, n); }
 void ExprChecker::assignMap(Stmt &s, Assign &a, MapRef &m) {
   for (Expr *k : m.keys)
     visit(k);
+  if (a.window) {
+    bool saved = constantArgs_;
+    constantArgs_ = true; // window lengths are constants, used in user space
+    visit(a.window->over);
+    visit(a.window->every);
+    constantArgs_ = saved;
+  }
   const Type *value = nullptr;
   bool aggregation = false;
   if (auto *c = a.value->as<Call>()) {
@@ -395,8 +418,14 @@ void ExprChecker::assignMap(Stmt &s, Assign &a, MapRef &m) {
 }
 
 const Type *ExprChecker::callAggregation(Expr &e, Call &n, const FunctionDescriptor &f) {
-  for (Expr *arg : n.args)
-    visit(arg);
+  // The value is computed per event; the other arguments (lhist bounds,
+  // quantile q, predict horizon) are constants used in user space.
+  for (size_t i = 0; i < n.args.size(); ++i) {
+    bool saved = constantArgs_;
+    constantArgs_ = saved || i > 0;
+    visit(n.args[i]);
+    constantArgs_ = saved;
+  }
   if (n.args.size() < f.minArgs || n.args.size() > f.maxArgs) {
     unsigned want = n.args.size() < f.minArgs ? f.minArgs : f.maxArgs;
     ctx_.diags.report(DiagKind::wrong_arg_count, e.range,
@@ -924,6 +953,9 @@ void ExprChecker::visitAssign(Stmt &s, Assign &a) {
                       {"this expression has no value to assign"});
     t = ctx_.types.i64();
   }
+  if (a.op != AssignOp::Set)
+    scope_.readVars.insert(v->name);
+  scope_.assignedAt.emplace(v->name, a.target->range);
   auto it = scope_.vars.find(v->name);
   if (it == scope_.vars.end()) {
     if (a.op != AssignOp::Set)

@@ -25,6 +25,8 @@ struct Scope {
   bool alertCondition = false;       ///< free $vars bind map keys here
   std::map<std::string, const Type *> vars;
   std::set<std::string> keyVars;     ///< alert key bindings
+  std::map<std::string, SourceRange> assignedAt; ///< first assignment of each $var
+  std::set<std::string> readVars;    ///< $vars read at least once
   std::string where;                 ///< "tracepoint", "an alert", ...
 };
 
@@ -75,7 +77,9 @@ private:
 
   SemaContext &ctx_;
   Scope &scope_;
-  bool inAssignValue_ = false; ///< the value of `@m = ...`: aggregations allowed
+  /// Reports a float in kernel code (probe bodies compute with integers).
+  void kernelFloat(Expr &e, const std::string &what);
+  bool constantArgs_ = false; ///< visiting constant arguments (lhist, quantile q)
 };
 
 /// `int8` ... `uint64`, `u8` ... `s64`, `bool`: the builtin integer types.

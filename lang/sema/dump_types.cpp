@@ -8,6 +8,7 @@
 #include "lang/sema/sema.h"
 
 #include "lang/grammar/visitor.h"
+#include "lang/sema/units.h"
 
 #include <ostream>
 
@@ -66,9 +67,17 @@ private:
 } // namespace
 
 void dumpTypes(std::ostream &os, const SemaContext &ctx) {
-  for (const auto &[name, value] : ctx.params)
-    os << "param " << name << " : " << (value && value->type ? value->type->str() : "constant")
-       << "\n";
+  for (const auto &[name, value] : ctx.params) {
+    os << "param " << name << " = ";
+    auto c = evaluateConstant(const_cast<SemaContext &>(ctx), value);
+    if (!c)
+      os << "?";
+    else if (c->isString)
+      os << '"' << c->text << '"';
+    else
+      os << c->value << " : " << c->quantity.describe();
+    os << "\n";
+  }
   for (const auto &[name, m] : ctx.maps) {
     os << "map " << name << "[";
     for (size_t i = 0; i < m.keys.size(); ++i)

@@ -89,6 +89,9 @@ void checkProbes(SemaContext &ctx) {
                          {"a predicate must be a number or a pointer, but it is " + t->str()});
     }
     checker.visit(p->body);
+    for (const auto &[name, at] : scope.assignedAt)
+      if (!scope.readVars.count(name))
+        ctx.diags.report(DiagKind::unused_variable, at, {"$" + name});
   }
   // ++ and -- on a map that is never assigned otherwise: an integer map.
   for (auto &[name, info] : ctx.maps)

@@ -67,7 +67,17 @@ struct SemaContext {
 
   std::map<std::string, MapInfo> maps;
   std::vector<AlertInfo> alerts;
-  std::map<std::string, const Expr *> params; ///< param name -> value
+  /// Param values by qualified name: "threshold" in the main program,
+  /// "forkbomb.threshold" in module forkbomb.
+  std::map<std::string, const Expr *> params;
+  /// The module each source file belongs to: "" for the main program.
+  std::map<uint32_t, std::string> modules;
+
+  /// The qualified name of param `name` as seen from source file `file`.
+  std::string qualify(uint32_t file, const std::string &name) const {
+    auto it = modules.find(file);
+    return it == modules.end() || it->second.empty() ? name : it->second + "." + name;
+  }
 };
 
 struct SemaPass {

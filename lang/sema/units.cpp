@@ -7,12 +7,21 @@
 namespace obs {
 
 bool quantitiesCompatible(Quantity a, Quantity b) {
-  if (a.perSecond != b.perSecond)
-    return false;
-  return a.base == Quantity::Plain || b.base == Quantity::Plain || a.base == b.base;
+  const Quantity plain{};
+  if (a == b || a == plain || b == plain)
+    return true;
+  // Both per second, one of base Plain: the Plain one adopts the other.
+  return a.perSecond && b.perSecond &&
+         (a.base == Quantity::Plain || b.base == Quantity::Plain);
 }
 
+/// The quantity two compatible operands agree on.
 static Quantity join(Quantity a, Quantity b) {
+  const Quantity plain{};
+  if (a == plain)
+    return b;
+  if (b == plain)
+    return a;
   return a.base == Quantity::Plain ? b : a;
 }
 
@@ -41,17 +50,18 @@ std::optional<Quantity> combineQuantities(BinaryOp op, Quantity l, Quantity r,
     if (r.perSecond && l == Quantity{Quantity::Duration, false})
       return Quantity{r.base, false};
     return std::nullopt;
-  case BinaryOp::Div:
+  case BinaryOp::Div: {
     verb = "divide";
+    const Quantity duration{Quantity::Duration, false};
     if (r == plain) return l;
-    if (quantitiesCompatible(l, r) && l.base != Quantity::Plain && r.base != Quantity::Plain)
-      return plain;
-    if (r == Quantity{Quantity::Duration, false} && !l.perSecond &&
-        l.base != Quantity::Duration)
-      return Quantity{l.base, true};
-    if (l == plain && !r.perSecond)
-      return plain; // 1 / x: the unit is dropped rather than inverted
+    if (l == plain && !r.perSecond) return plain; // args.len / 4KB
+    if (l == r) return plain;                     // $d / 1us
+    if (r == duration && !l.perSecond && l.base != Quantity::Duration)
+      return Quantity{l.base, true};              // 4KB / 1s
+    if (r.perSecond && !l.perSecond && (r.base == l.base || r.base == Quantity::Plain))
+      return duration;                            // 1MB / 1MB/s
     return std::nullopt;
+  }
   case BinaryOp::Mod:
     verb = "take the remainder of";
     if (r == plain || quantitiesCompatible(l, r)) return l;
@@ -107,7 +117,7 @@ std::optional<Constant> evaluateConstant(SemaContext &ctx, const Expr *e) {
   if (auto *s = e->as<StringLit>())
     return Constant{0, {}, true, s->value};
   if (auto *id = e->as<Identifier>()) {
-    auto it = ctx.params.find(id->name);
+    auto it = ctx.params.find(ctx.qualify(e->range.file, id->name));
     if (it != ctx.params.end() && it->second != e)
       return evaluateConstant(ctx, it->second);
     return std::nullopt;
@@ -139,6 +149,7 @@ std::optional<Constant> evaluateConstant(SemaContext &ctx, const Expr *e) {
       if (y == 0) return std::nullopt;
       v = x / y;
       if (r->quantity.base == Quantity::Duration && q->perSecond) v *= 1e9;
+      else if (r->quantity.perSecond && *q == Quantity{Quantity::Duration, false}) v *= 1e9;
       else if (l->quantity.base == Quantity::Plain && r->quantity.base == Quantity::Plain &&
                x == std::floor(x) && y == std::floor(y)) v = std::trunc(v);
       break;
