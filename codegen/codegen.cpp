@@ -16,6 +16,10 @@ std::unique_ptr<llvm::Module> lowerToBpfModule(llvm::LLVMContext &ctx, const Cod
                                                contract::ObjectSpec &spec, Diagnostics &diags,
                                                const CodegenOptions &opts) {
   auto m = std::make_unique<llvm::Module>("obs", ctx);
+  // The layout must be known while lowering: it decides the alignment of
+  // every load and store (an i64 aligned to 4 would be split in two).
+  m->setTargetTriple("bpfel");
+  m->setDataLayout("e-m:e-p:64:64-i64:64-i128:128-n32:64-S128");
   auto helpers = createBpfHelpers();
   cg::Lowering lowering(*m, *helpers, in, diags, opts, spec);
   if (!lowering.run())

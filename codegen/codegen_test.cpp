@@ -25,6 +25,10 @@
 #include <llvm/Support/SourceMgr.h>
 #include <llvm/Target/TargetMachine.h>
 
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -514,9 +518,51 @@ int runObject(contract::BpfObject obj, bool loadOnly, const std::string &cmd, in
     printDump(d, std::cout);
   if (!rerr.empty())
     std::cerr << "error: " << rerr << "\n";
-  std::cout << "lost events: " << events.lost() << "\n";
+  // Every program and map this run created must be gone after close (the
+  // kernel frees them after an RCU grace period, so allow a moment).
+  std::vector<uint32_t> progIds, mapIds;
+  bpf_program *prog;
+  bpf_object__for_each_program(prog, loader.raw()) {
+    bpf_prog_info info{};
+    uint32_t len = sizeof info;
+    if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) == 0)
+      progIds.push_back(info.id);
+  }
+  bpf_map *map;
+  bpf_object__for_each_map(map, loader.raw()) {
+    bpf_map_info info{};
+    uint32_t len = sizeof info;
+    if (bpf_obj_get_info_by_fd(bpf_map__fd(map), &info, &len) == 0)
+      mapIds.push_back(info.id);
+  }
+  uint64_t lost = events.lost();
+  events.close();
   loader.close();
-  return 0;
+  size_t left = 0;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    left = 0;
+    for (uint32_t id : progIds) {
+      int fd = bpf_prog_get_fd_by_id(id);
+      if (fd >= 0) {
+        ++left;
+        ::close(fd);
+      }
+    }
+    for (uint32_t id : mapIds) {
+      int fd = bpf_map_get_fd_by_id(id);
+      if (fd >= 0) {
+        ++left;
+        ::close(fd);
+      }
+    }
+    if (!left)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  std::cout << "lost events: " << lost << "\n";
+  std::cout << "left in the kernel: " << left << " of " << progIds.size() << " program(s) and "
+            << mapIds.size() << " map(s)\n";
+  return left ? 1 : 0;
 }
 
 void printSpec(const contract::ObjectSpec &s) {

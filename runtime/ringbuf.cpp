@@ -12,9 +12,12 @@
 
 namespace obs {
 
-EventStream::~EventStream() {
+EventStream::~EventStream() { close(); }
+
+void EventStream::close() {
   if (rb_)
     ring_buffer__free(rb_);
+  rb_ = nullptr;
 }
 
 int EventStream::onRecord(void *ctx, void *data, size_t size) {

@@ -39,6 +39,8 @@ public:
   int drain();
   /// Reserves that failed in the kernel, summed over CPUs.
   uint64_t lost() const;
+  /// Frees the consumer (it holds the ring buffer map mapped); idempotent.
+  void close();
   /// Records handled so far.
   uint64_t received() const { return received_; }
 
