@@ -15,6 +15,8 @@ constexpr ProbeMask kFuncProbes =
     bit(ProbeKind::Uretprobe) | bit(ProbeKind::Fentry) | bit(ProbeKind::Fexit);
 constexpr ProbeMask kReturnProbes =
     bit(ProbeKind::Kretprobe) | bit(ProbeKind::Uretprobe) | bit(ProbeKind::Fexit);
+constexpr ProbeMask kStackProbes =
+    kAllProbes & ~(bit(ProbeKind::Begin) | bit(ProbeKind::End));
 constexpr ProbeMask kArgsProbes =
     bit(ProbeKind::Tracepoint) | bit(ProbeKind::Fentry) | bit(ProbeKind::Fexit) |
     bit(ProbeKind::RawTracepoint);
@@ -30,8 +32,8 @@ const BuiltinVariable kVariables[] = {
     {"elapsed", kAllProbes, false, "nanoseconds since obsc started"},
     {"cpu", kAllProbes, true, "current CPU"},
     {"cgroup", kAllProbes, true, "cgroup v2 id of the current task"},
-    {"kstack", kAllProbes, true, "kernel stack"},
-    {"ustack", kAllProbes, true, "user stack"},
+    {"kstack", kStackProbes, true, "kernel stack"},
+    {"ustack", kStackProbes, true, "user stack"},
     {"args", kArgsProbes, false, "arguments of the probe"},
     {"retval", kReturnProbes, false, "return value of the function"},
     {"func", kFuncProbes, false, "name of the traced function"},
@@ -133,7 +135,7 @@ const Type *checkStr(CallSite &s) {
   if (s.args.size() > 1) {
     expectInteger(s, 1);
     if (auto v = evaluateConstant(s.ctx, s.node.args[1]))
-      size = v->value > 0 && v->value < 1024 ? static_cast<uint32_t>(v->value) + 1 : 1024;
+      size = v->value > 0 && v->value <= 1024 ? static_cast<uint32_t>(v->value) : 1024;
     else
       size = 1024;
   }
@@ -192,6 +194,9 @@ const Type *checkStrncmp(CallSite &s) {
 }
 const Type *checkStack(CallSite &s) {
   uint32_t frames = 127;
+  if (s.probeKinds & (bit(ProbeKind::Begin) | bit(ProbeKind::End)))
+    s.ctx.diags.report(DiagKind::builtin_not_here, s.node.nameRange,
+                       {s.node.name, s.probeKinds & bit(ProbeKind::Begin) ? "BEGIN" : "END"});
   for (size_t i = 0; i < s.node.args.size(); ++i) {
     Expr *a = s.node.args[i];
     if (auto *id = a->as<Identifier>()) {
@@ -200,8 +205,14 @@ const Type *checkStack(CallSite &s) {
                            {ordinal(i), s.node.name, "a stack mode (perf, bpftrace, raw) or a frame count", "'" + id->name + "'"});
       continue;
     }
-    if (auto v = constantArg(s, i))
-      frames = *v > 0 && *v <= 127 ? static_cast<uint32_t>(*v) : 127;
+    if (auto v = constantArg(s, i)) {
+      if (*v < 1 || *v > 127)
+        s.ctx.diags.report(DiagKind::bad_arg_type, a->range,
+                           {ordinal(i), s.node.name, "a frame count from 1 to 127",
+                            std::to_string(*v)});
+      else
+        frames = static_cast<uint32_t>(*v);
+    }
   }
   return s.ctx.types.stack(std::strcmp(s.node.name.c_str(), "ustack") == 0, frames);
 }
@@ -242,7 +253,7 @@ const Type *checkHasKey(CallSite &s) {
 }
 const Type *checkLen(CallSite &s) {
   expectMap(s, 0);
-  return s.ctx.types.integer(64, true);
+  return s.ctx.types.u64();
 }
 
 //===-- Aggregations and window functions --------------------------------===//

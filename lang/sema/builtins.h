@@ -43,6 +43,7 @@ struct CallSite {
   Call &node;
   std::vector<const Type *> args;
   bool inAlert;
+  ProbeMask probeKinds = 0; ///< the kinds of the probe being checked
 };
 
 struct FunctionDescriptor {

@@ -170,6 +170,10 @@ void ExprChecker::visitIdentifier(Expr &e, Identifier &n) {
     return;
   }
   int arg = argIndex(n.name);
+  if (arg >= 0 && !scope_.alert && scope_.kinds == probeBit(ProbeKind::Usdt)) {
+    e.type = usdtArgType(e, arg);
+    return;
+  }
   if (arg >= 0) {
     ProbeMask ok = probeBit(ProbeKind::Kprobe) | probeBit(ProbeKind::Uprobe) |
                    probeBit(ProbeKind::Usdt) | probeBit(ProbeKind::RawTracepoint);
@@ -211,9 +215,53 @@ void ExprChecker::visitIdentifier(Expr &e, Identifier &n) {
   e.type = ctx_.types.i64();
 }
 
+/// The type of USDT argument `index`, from the probe's argument specs in
+/// the ELF note: `-4@%edi` is a signed 4-byte value.
+const Type *ExprChecker::usdtArgType(Expr &e, int index) {
+  const Type *found = nullptr;
+  for (AttachPoint *ap : scope_.points)
+    for (const std::string &x : ap->expansions) {
+      // x is "BINARY:PROVIDER:NAME"; the binary may contain ':' only in theory.
+      size_t c2 = x.rfind(':'), c1 = x.rfind(':', c2 - 1);
+      std::string err;
+      const auto *probes = ctx_.catalog.usdtProbes(x.substr(0, c1), err);
+      if (!probes)
+        continue;
+      for (const UsdtProbe &p : *probes) {
+        if (p.provider != x.substr(c1 + 1, c2 - c1 - 1) || p.name != x.substr(c2 + 1))
+          continue;
+        std::vector<std::string> specs;
+        size_t i = 0;
+        while (i < p.arguments.size()) {
+          size_t j = p.arguments.find(' ', i);
+          if (j == std::string::npos) j = p.arguments.size();
+          if (j > i) specs.push_back(p.arguments.substr(i, j - i));
+          i = j + 1;
+        }
+        if (index >= static_cast<int>(specs.size())) {
+          ctx_.diags.report(DiagKind::bad_probe_arg, e.range,
+                            {"usdt probe " + p.provider + ":" + p.name + " has " +
+                             std::to_string(specs.size()) + " argument" +
+                             (specs.size() == 1 ? "" : "s") + ", so there is no arg" +
+                             std::to_string(index)});
+          return ctx_.types.u64();
+        }
+        const std::string &spec = specs[index];
+        bool sign = !spec.empty() && spec[0] == '-';
+        int bytes = std::atoi(spec.c_str() + (sign ? 1 : 0));
+        if (bytes != 1 && bytes != 2 && bytes != 4 && bytes != 8)
+          bytes = 8;
+        const Type *t = ctx_.types.integer(bytes * 8, sign);
+        if (!found)
+          found = t;
+      }
+    }
+  return found ? found : ctx_.types.u64();
+}
+
 void ExprChecker::visitPositionalParam(Expr &e, PositionalParam &n) {
   if (n.count) {
-    e.type = ctx_.types.u64();
+    e.type = ctx_.types.i64();
     return;
   }
   const auto &pos = ctx_.options.positional;
@@ -221,12 +269,17 @@ void ExprChecker::visitPositionalParam(Expr &e, PositionalParam &n) {
     e.type = ctx_.types.i64();
     return;
   }
-  const std::string &v = pos[n.index - 1];
-  bool numeric = !v.empty();
-  for (size_t i = 0; i < v.size(); ++i)
-    if (!std::isdigit(static_cast<unsigned char>(v[i])) && !(i == 0 && v[i] == '-'))
-      numeric = false;
-  e.type = numeric ? ctx_.types.i64() : ctx_.types.string(static_cast<uint32_t>(v.size() + 1));
+  auto c = evaluateConstant(ctx_, &e);
+  if (!c || c->isString) {
+    const std::string &v = pos[n.index - 1];
+    e.type = ctx_.types.string(static_cast<uint32_t>(v.size() + 1));
+  } else if (c->value == static_cast<double>(static_cast<int64_t>(c->value)) &&
+             !c->quantity.perSecond) {
+    e.type = ctx_.types.integer(64, true, c->quantity);
+  } else {
+    e.type = ctx_.types.floating(c->quantity);
+    kernelFloat(e, "$" + std::to_string(n.index));
+  }
 }
 
 void ExprChecker::visitVariable(Expr &e, Variable &n) {
@@ -234,6 +287,9 @@ void ExprChecker::visitVariable(Expr &e, Variable &n) {
   if (it != scope_.vars.end()) {
     scope_.readVars.insert(n.name);
     e.type = it->second;
+    if (!scope_.alert && !definite_.count(n.name))
+      ctx_.diags.report(DiagKind::undefined_variable, e.range, {"$" + n.name})
+          .note(scope_.assignedAt[n.name], "it is assigned only on some paths to this point");
     return;
   }
   if (scope_.alertCondition) {
@@ -245,13 +301,26 @@ void ExprChecker::visitVariable(Expr &e, Variable &n) {
   }
   std::vector<std::string> names;
   for (auto &kv : scope_.vars)
-    names.push_back(kv.first);
+    names.push_back("$" + kv.first);
   ctx_.diags.report(DiagKind::undefined_variable, e.range, {"$" + n.name})
-      .suggest(n.name, names);
+      .suggest("$" + n.name, names);
   e.type = ctx_.types.i64();
 }
 
 //===-- Maps ------------------------------------------------------------===//
+
+/// The parts of a map key: `@m[a, b]` and `@m[(a, b)]` are the same key.
+static std::vector<const Type *> keyParts(TypeTable &types, const MapRef &n) {
+  std::vector<const Type *> parts;
+  if (n.keys.size() == 1 && n.keys[0]->type && n.keys[0]->type->kind == TypeKind::Tuple) {
+    for (const Type *t : n.keys[0]->type->elements)
+      parts.push_back(canonicalKey(types, t));
+    return parts;
+  }
+  for (Expr *k : n.keys)
+    parts.push_back(canonicalKey(types, k->type));
+  return parts;
+}
 
 const Type *ExprChecker::mapKeyType(MapRef &n) {
   if (n.keys.empty())
@@ -286,9 +355,7 @@ void ExprChecker::checkKeys(Expr &e, MapRef &n, bool defining) {
   }
   if (!info)
     return;
-  std::vector<const Type *> keys;
-  for (Expr *k : n.keys)
-    keys.push_back(canonicalKey(ctx_.types, k->type));
+  std::vector<const Type *> keys = keyParts(ctx_.types, n);
   auto describe = [&](const std::vector<const Type *> &ks) {
     if (ks.empty())
       return std::string("nothing (no key)");
@@ -398,8 +465,7 @@ void ExprChecker::assignMap(Stmt &s, Assign &a, MapRef &m) {
   if (!info.assigned) {
     info.name = name;
     info.firstUse = a.target->range;
-    for (Expr *k : m.keys)
-      info.keys.push_back(canonicalKey(ctx_.types, k->type));
+    info.keys = keyParts(ctx_.types, m);
     info.value = value;
   } else {
     checkKeys(*a.target, m, true);
@@ -433,7 +499,7 @@ const Type *ExprChecker::callAggregation(Expr &e, Call &n, const FunctionDescrip
                        std::to_string(n.args.size()), n.args.size() == 1 ? "was" : "were"});
     return ctx_.types.aggregation(AggregationKind::Count, nullptr, {});
   }
-  CallSite site{ctx_, e, n, {}, scope_.alert != nullptr};
+  CallSite site{ctx_, e, n, {}, scope_.alert != nullptr, scope_.kinds};
   for (Expr *arg : n.args)
     site.args.push_back(arg->type);
   e.type = f.check(site);
@@ -456,6 +522,13 @@ void ExprChecker::visitCall(Expr &e, Call &n) {
     ctx_.diags.report(DiagKind::unsafe_function, n.nameRange, {n.name});
   bool windowReader = scope_.alert && f->kind == FunctionKind::WindowFunction &&
                       !n.args.empty() && n.args[0]->is<MapRef>();
+  if (scope_.alert && f->kind == FunctionKind::WindowFunction && !windowReader) {
+    for (Expr *a : n.args)
+      visit(a);
+    ctx_.diags.report(DiagKind::window_function_needs_map, e.range, {n.name});
+    e.type = ctx_.types.floating({});
+    return;
+  }
   if ((f->kind == FunctionKind::Aggregation || f->kind == FunctionKind::WindowFunction) &&
       !windowReader) {
     ctx_.diags.report(DiagKind::aggregation_in_expr, n.nameRange, {n.name});
@@ -493,7 +566,7 @@ void ExprChecker::visitCall(Expr &e, Call &n) {
     e.type = n.name == "r2" ? ctx_.types.floating({}) : ctx_.types.floating(q);
     return;
   }
-  CallSite site{ctx_, e, n, {}, scope_.alert != nullptr};
+  CallSite site{ctx_, e, n, {}, scope_.alert != nullptr, scope_.kinds};
   for (size_t i = 0; i < n.args.size(); ++i) {
     Expr *a = n.args[i];
     if (i == 0 && f->kind == FunctionKind::MapOperation) {
@@ -561,8 +634,7 @@ void ExprChecker::visitUnary(Expr &e, Unary &n) {
     if (!info.assigned) {
       info.name = mapName(*m);
       info.firstUse = n.operand->range;
-      for (Expr *k : m->keys)
-        info.keys.push_back(canonicalKey(ctx_.types, k->type));
+      info.keys = keyParts(ctx_.types, *m);
       info.value = ctx_.types.i64();
       info.assigned = true;
     } else {
@@ -591,7 +663,7 @@ void ExprChecker::visitUnary(Expr &e, Unary &n) {
                             : ctx_.types.i64();
     return;
   case UnaryOp::Not:
-    e.type = ctx_.types.integer(8, false);
+    e.type = ctx_.types.i64();
     return;
   case UnaryOp::Deref:
     if (t->isPointer()) {
@@ -646,19 +718,19 @@ void ExprChecker::visitBinary(Expr &e, Binary &n) {
         ctx_.diags.report(DiagKind::type_mismatch, (t == l ? n.lhs : n.rhs)->range,
                           {std::string("operands of '") + binaryOpSpelling(n.op) +
                            "' must be numbers or pointers, but this is " + t->str()});
-    e.type = T.integer(8, false);
+    e.type = T.i64();
     return;
   }
   if (l->isString() || r->isString()) {
     if ((n.op == BinaryOp::Eq || n.op == BinaryOp::Ne) && l->isString() && r->isString()) {
-      e.type = T.integer(8, false);
+      e.type = T.i64();
       return;
     }
-    ctx_.diags.report(DiagKind::type_mismatch, e.range,
-                      {std::string("cannot apply '") + binaryOpSpelling(n.op) + "' to " +
-                       l->str() + " and " + r->str()})
-        .hint(l->isString() && r->isString() ? "strings can only be compared with == and !="
-                                             : "");
+    auto d = ctx_.diags.report(DiagKind::type_mismatch, e.range,
+                               {std::string("cannot apply '") + binaryOpSpelling(n.op) +
+                                "' to " + l->str() + " and " + r->str()});
+    if (l->isString() && r->isString())
+      d.hint("strings can only be compared with == and !=");
     e.type = T.i64();
     return;
   }
@@ -683,7 +755,7 @@ void ExprChecker::visitBinary(Expr &e, Binary &n) {
     q = Quantity{};
   }
   if (compare) {
-    e.type = T.integer(8, false);
+    e.type = T.i64();
   } else if (l->kind == TypeKind::Float || r->kind == TypeKind::Float) {
     e.type = T.floating(*q);
   } else if (l->isPointer() && (n.op == BinaryOp::Add || n.op == BinaryOp::Sub) && r->isInteger()) {
@@ -691,7 +763,8 @@ void ExprChecker::visitBinary(Expr &e, Binary &n) {
   } else {
     unsigned bits = std::max(l->isPointer() ? 64u : l->bits, r->isPointer() ? 64u : r->bits);
     bits = std::max(bits, 64u); // arithmetic is done at 64 bits, as in bpftrace
-    e.type = T.integer(bits, (l->isInteger() && l->isSigned) || (r->isInteger() && r->isSigned), *q);
+    // As in C at 64 bits: signed only when both operands are.
+    e.type = T.integer(bits, l->isInteger() && l->isSigned && r->isInteger() && r->isSigned, *q);
   }
 }
 
@@ -840,6 +913,10 @@ void ExprChecker::visitFieldAccess(Expr &e, FieldAccess &n) {
     }
   }
   e.type = f->type ? f->type : ctx_.types.u64();
+  // `__data_loc char[]` (a String of size 0 in the record) reads as a
+  // bounded string; codegen decodes the location from the record's field.
+  if (e.type->isString() && e.type->size == 0)
+    e.type = ctx_.types.string(64);
 }
 
 void ExprChecker::visitIndex(Expr &e, Index &n) {
@@ -956,6 +1033,8 @@ void ExprChecker::visitAssign(Stmt &s, Assign &a) {
   if (a.op != AssignOp::Set)
     scope_.readVars.insert(v->name);
   scope_.assignedAt.emplace(v->name, a.target->range);
+  if (a.op == AssignOp::Set || scope_.vars.count(v->name))
+    definite_.insert(v->name);
   auto it = scope_.vars.find(v->name);
   if (it == scope_.vars.end()) {
     if (a.op != AssignOp::Set)
@@ -976,12 +1055,27 @@ void ExprChecker::visitAssign(Stmt &s, Assign &a) {
 void ExprChecker::visitExprStmt(Stmt &s, ExprStmt &n) { visit(n.expr); }
 void ExprChecker::visitIf(Stmt &s, If &n) {
   condition(n.cond);
+  std::set<std::string> before = definite_;
   visit(n.then);
+  std::set<std::string> afterThen = std::move(definite_);
+  definite_ = before;
   visit(n.otherwise);
+  if (!n.otherwise) {
+    definite_ = std::move(before);
+    return;
+  }
+  // Assigned after the if: assigned on both branches.
+  std::set<std::string> both;
+  for (const std::string &v : afterThen)
+    if (definite_.count(v))
+      both.insert(v);
+  definite_ = std::move(both);
 }
 void ExprChecker::visitWhile(Stmt &s, While &n) {
   condition(n.cond);
-  visit(n.body);
+  std::set<std::string> before = definite_;
+  visit(n.body); // may run zero times
+  definite_ = std::move(before);
 }
 void ExprChecker::visitUnroll(Stmt &s, Unroll &n) {
   auto c = evaluateConstant(ctx_, n.count);

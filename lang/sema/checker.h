@@ -61,6 +61,7 @@ public:
   void visitIf(Stmt &s, If &n);
   void visitWhile(Stmt &s, While &n);
   void visitUnroll(Stmt &s, Unroll &n);
+  void visitBlockStmt(Stmt &s, BlockStmt &n) { visit(n.block); }
 
   /// Resolves a written C type: builtin integers, BTF records, pointers.
   const Type *resolveTypeName(const TypeName &t);
@@ -80,6 +81,9 @@ private:
   /// Reports a float in kernel code (probe bodies compute with integers).
   void kernelFloat(Expr &e, const std::string &what);
   bool constantArgs_ = false; ///< visiting constant arguments (lhist, quantile q)
+  /// $vars assigned on every path to the current point.
+  std::set<std::string> definite_;
+  const Type *usdtArgType(Expr &e, int index);
 };
 
 /// `int8` ... `uint64`, `u8` ... `s64`, `bool`: the builtin integer types.

@@ -129,7 +129,18 @@ private:
       d.suggest(ap.func, cat_.kernelFunctions());
   }
 
+  bool wildcardIn(AttachPoint &ap, const std::string &part, const char *what) {
+    if (!hasWildcard(part))
+      return false;
+    ctx_.diags.report(DiagKind::wildcard_not_allowed, ap.range, {what})
+        .note("wildcards may name functions, tracepoints and USDT probes, not " +
+              std::string(what));
+    return true;
+  }
+
   void uprobe(AttachPoint &ap) {
+    if (wildcardIn(ap, ap.target, "binary paths"))
+      return;
     std::string err;
     std::string path = cat_.resolveBinary(ap.target, err);
     if (path.empty()) {
@@ -159,6 +170,8 @@ private:
   }
 
   void usdt(AttachPoint &ap) {
+    if (wildcardIn(ap, ap.target, "binary paths"))
+      return;
     std::string err;
     std::string path = cat_.resolveBinary(ap.target, err);
     if (path.empty()) {
@@ -207,6 +220,9 @@ private:
   }
 
   void perfEvent(AttachPoint &ap, const char *const *names, size_t n) {
+    if (wildcardIn(ap, ap.target, ap.kind == ProbeKind::Software ? "software events"
+                                                                 : "hardware events"))
+      return;
     std::vector<std::string> all(names, names + n);
     if (std::find(all.begin(), all.end(), ap.target) == all.end()) {
       ctx_.diags.report(DiagKind::bad_probe_arg, ap.range,

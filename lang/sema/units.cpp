@@ -1,6 +1,9 @@
 //===- units.cpp - unit dimensions and constant evaluation ----------------===//
 #include "lang/sema/units.h"
 
+#include "lang/grammar/parser.h"
+
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 
@@ -107,11 +110,20 @@ std::optional<Constant> evaluateConstant(SemaContext &ctx, const Expr *e) {
       return Constant{static_cast<double>(pos.size()), {}, false, {}};
     if (pp->index == 0 || pp->index > pos.size())
       return Constant{0, {}, false, {}};
+    // A positional argument is a literal of the language when it parses as
+    // one (`10ms`, `4KB`, `-3`), else a string.
     const std::string &v = pos[pp->index - 1];
-    char *end = nullptr;
-    double d = std::strtod(v.c_str(), &end);
-    if (!v.empty() && end && *end == 0)
-      return Constant{d, {}, false, {}};
+    bool plausible = !v.empty() && (std::isdigit(static_cast<unsigned char>(v[0])) ||
+                                    (v[0] == '-' && v.size() > 1));
+    if (plausible && v.find_first_of(";{}/\"'") == std::string::npos) {
+      Diagnostics quiet;
+      uint32_t id = ctx.sources.add("<$" + std::to_string(pp->index) + ">",
+                                    "param _ = " + v + ";");
+      Program tmp;
+      if (parseSource(ctx.ast, ctx.sources, id, quiet, tmp) && tmp.params.size() == 1)
+        if (auto c = evaluateConstant(ctx, tmp.params[0]->value))
+          return c;
+    }
     return Constant{0, {}, true, v};
   }
   if (auto *s = e->as<StringLit>())
