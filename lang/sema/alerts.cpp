@@ -102,7 +102,9 @@ void checkAlerts(SemaContext &ctx) {
           .note("an alert condition must read a windowed map");
     if (a->cond->type && !isBoolean(a->cond))
       ctx.diags.report(DiagKind::alert_cond_not_bool, a->cond->range,
-                       {a->name, a->cond->type->str()})
+                       {a->name, a->cond->type->isNumeric()
+                                     ? a->cond->type->quantity.describe()
+                                     : a->cond->type->str()})
           .hint("compare it with a threshold, as in @m[$k] > 50/s");
     info.forNs = durationOf(ctx, a->forDuration, "for");
     info.cooldownNs = durationOf(ctx, a->cooldown, "cooldown");

@@ -540,6 +540,8 @@ void ExprChecker::visitCall(Expr &e, Call &n) {
       visit(a);
     unsigned want = n.args.size() < f->minArgs ? f->minArgs : f->maxArgs;
     std::string count = f->minArgs == f->maxArgs ? std::to_string(want)
+                        : f->maxArgs == f->minArgs + 1
+                            ? std::to_string(f->minArgs) + " or " + std::to_string(f->maxArgs)
                         : n.args.size() < f->minArgs ? "at least " + std::to_string(want)
                                                      : "at most " + std::to_string(want);
     ctx_.diags.report(DiagKind::wrong_arg_count, e.range,
