@@ -883,7 +883,7 @@ void ExprChecker::visitFieldAccess(Expr &e, FieldAccess &n) {
   const Field *f = rec->field(n.field);
   if (!f) {
     std::vector<std::string> names;
-    for (const Field &x : rec->fields)
+    for (const Field &x : rec->recordFields())
       names.push_back(x.name);
     auto d = ctx_.diags.report(DiagKind::unknown_field, n.fieldRange, {rec->str(), n.field});
     d.suggest(n.field, names);
