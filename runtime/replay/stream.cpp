@@ -1,0 +1,556 @@
+//===- stream.cpp - synthetic event streams for rule tests -----------------===//
+
+#include "runtime/replay/stream.h"
+
+#include <cctype>
+#include <cmath>
+#include <map>
+
+namespace obs::replay {
+namespace {
+
+struct Token {
+  enum Kind { End, Attach, Int, Quantity, Rate, String, Ident, Dot, DotDot, Eq,
+              Comma, Plus, Minus, Colon } kind = End;
+  size_t col = 0;
+  std::string text;
+  // Int, Quantity: value in base units (ns, bytes); Rate: per second.
+  long double num = 0;
+  enum Base { Plain, Duration, Size } base = Plain; ///< Quantity, Rate numerator
+  bool integral = true;
+};
+
+bool durationUnit(std::string_view u, long double &ns) {
+  if (u == "ns") ns = 1;
+  else if (u == "us") ns = 1e3L;
+  else if (u == "ms") ns = 1e6L;
+  else if (u == "s") ns = 1e9L;
+  else if (u == "m" || u == "min") ns = 60e9L;
+  else if (u == "h") ns = 3600e9L;
+  else if (u == "d") ns = 86400e9L;
+  else return false;
+  return true;
+}
+
+bool sizeUnit(std::string_view u, long double &bytes) {
+  if (u == "B") bytes = 1;
+  else if (u == "KB" || u == "KiB") bytes = 1024.0L;
+  else if (u == "MB" || u == "MiB") bytes = 1048576.0L;
+  else if (u == "GB" || u == "GiB") bytes = 1073741824.0L;
+  else if (u == "TB" || u == "TiB") bytes = 1099511627776.0L;
+  else return false;
+  return true;
+}
+
+class Parser {
+public:
+  Parser(std::string_view s, const StreamOptions &o, std::string &err)
+      : s_(s), opts_(o), err_(err) {}
+
+  bool parse(Stream &out);
+
+private:
+  bool error(size_t col, const std::string &msg) {
+    if (err_.empty())
+      err_ = "stream:1:" + std::to_string(col + 1) + ": error: " + msg;
+    return false;
+  }
+  bool lex(Token &t);
+  bool advance() { return lex(tok_); }
+  bool isWord(const char *w) const { return tok_.kind == Token::Ident && tok_.text == w; }
+  bool duration(uint64_t &ns, const char *what);
+  bool rate(long double &perSec, Token::Base &base);
+  bool source(StreamSource &src);
+  bool field(StreamField &f);
+  bool constant(int64_t &v, Token::Base &base);
+
+  std::string_view s_;
+  const StreamOptions &opts_;
+  std::string &err_;
+  size_t p_ = 0;
+  Token tok_;
+  std::string lastProbe_;
+  std::map<std::string, std::vector<StreamField>> lastFields_;
+};
+
+bool Parser::lex(Token &t) {
+  while (p_ < s_.size() && std::isspace((unsigned char)s_[p_]))
+    ++p_;
+  t = Token{};
+  t.col = p_;
+  if (p_ >= s_.size())
+    return true;
+  char c = s_[p_];
+  auto isIdent = [](char c) { return std::isalnum((unsigned char)c) || c == '_'; };
+  if (std::isalpha((unsigned char)c) || c == '_') {
+    size_t q = p_;
+    while (q < s_.size() && isIdent(s_[q]))
+      ++q;
+    if (q < s_.size() && s_[q] == ':') {
+      // An attach point runs to white space or a comma.
+      while (q < s_.size() && !std::isspace((unsigned char)s_[q]) && s_[q] != ',')
+        ++q;
+      t.kind = Token::Attach;
+    } else {
+      t.kind = Token::Ident;
+    }
+    t.text = std::string(s_.substr(p_, q - p_));
+    p_ = q;
+    return true;
+  }
+  if (std::isdigit((unsigned char)c)) {
+    size_t q = p_;
+    while (q < s_.size() && std::isdigit((unsigned char)s_[q]))
+      ++q;
+    if (q + 1 < s_.size() && s_[q] == '.' && std::isdigit((unsigned char)s_[q + 1])) {
+      t.integral = false;
+      ++q;
+      while (q < s_.size() && std::isdigit((unsigned char)s_[q]))
+        ++q;
+    }
+    t.num = std::strtold(std::string(s_.substr(p_, q - p_)).c_str(), nullptr);
+    size_t u = q;
+    while (u < s_.size() && std::isalpha((unsigned char)s_[u]))
+      ++u;
+    std::string unit(s_.substr(q, u - q));
+    long double scale = 1;
+    t.kind = Token::Int;
+    if (!unit.empty()) {
+      if (durationUnit(unit, scale)) {
+        t.base = Token::Duration;
+      } else if (sizeUnit(unit, scale)) {
+        t.base = Token::Size;
+      } else {
+        return error(q, "unknown unit '" + unit + "'; use ns us ms s m min h d or B KB MB GB TB");
+      }
+      t.kind = Token::Quantity;
+      t.num *= scale;
+    }
+    if (u < s_.size() && s_[u] == '/') {
+      size_t w = u + 1;
+      while (w < s_.size() && std::isalpha((unsigned char)s_[w]))
+        ++w;
+      std::string per(s_.substr(u + 1, w - u - 1));
+      long double ns;
+      if (t.base == Token::Duration || !durationUnit(per, ns))
+        return error(u, "a rate is a count or a size per time unit, as in 100/s or 1MB/s");
+      t.kind = Token::Rate;
+      t.num = t.num * 1e9L / ns;
+      u = w;
+    }
+    t.text = std::string(s_.substr(p_, u - p_));
+    p_ = u;
+    return true;
+  }
+  if (c == '"') {
+    ++p_;
+    t.kind = Token::String;
+    while (p_ < s_.size() && s_[p_] != '"') {
+      if (s_[p_] == '\\' && p_ + 1 < s_.size()) {
+        char e = s_[++p_];
+        t.text += e == 'n' ? '\n' : e == 't' ? '\t' : e;
+      } else {
+        t.text += s_[p_];
+      }
+      ++p_;
+    }
+    if (p_ >= s_.size())
+      return error(t.col, "unterminated string");
+    ++p_;
+    return true;
+  }
+  ++p_;
+  switch (c) {
+  case '.':
+    if (p_ < s_.size() && s_[p_] == '.') {
+      ++p_;
+      t.kind = Token::DotDot;
+    } else {
+      t.kind = Token::Dot;
+    }
+    return true;
+  case '=': t.kind = Token::Eq; return true;
+  case ',': t.kind = Token::Comma; return true;
+  case '+': t.kind = Token::Plus; return true;
+  case '-': t.kind = Token::Minus; return true;
+  case ':': t.kind = Token::Colon; return true;
+  default: return error(t.col, std::string("unexpected character '") + c + "'");
+  }
+}
+
+bool Parser::duration(uint64_t &ns, const char *what) {
+  if (tok_.kind != Token::Quantity || tok_.base != Token::Duration)
+    return error(tok_.col, std::string("expected a duration ") + what + ", like 10s or 500ms");
+  ns = uint64_t(std::llround(tok_.num));
+  return advance();
+}
+
+bool Parser::rate(long double &perSec, Token::Base &base) {
+  if (tok_.kind != Token::Rate)
+    return error(tok_.col, "expected a rate, like 100/s");
+  perSec = tok_.num;
+  base = tok_.base;
+  return advance();
+}
+
+bool Parser::constant(int64_t &v, Token::Base &base) {
+  bool neg = false;
+  size_t col = tok_.col;
+  if (tok_.kind == Token::Minus) {
+    neg = true;
+    if (!advance())
+      return false;
+  }
+  if (tok_.kind != Token::Int && tok_.kind != Token::Quantity)
+    return error(col, "expected a value: an integer, a quantity like 4KB, or a string");
+  if (tok_.kind == Token::Int && !tok_.integral)
+    return error(col, "field values are integers");
+  long double x = std::nearbyint(tok_.num);
+  v = neg ? -int64_t(x) : int64_t(x);
+  base = tok_.kind == Token::Quantity ? tok_.base : Token::Plain;
+  return advance();
+}
+
+bool Parser::field(StreamField &f) {
+  size_t col = tok_.col;
+  std::string name = tok_.text;
+  if (!advance())
+    return false;
+  while (tok_.kind == Token::Dot) {
+    if (!advance())
+      return false;
+    if (tok_.kind != Token::Ident)
+      return error(tok_.col, "expected a field name after '.'");
+    name += "." + tok_.text;
+    if (!advance())
+      return false;
+  }
+  if (tok_.kind != Token::Eq)
+    return error(tok_.col, "expected '=' after field name '" + name + "'");
+  if (!advance())
+    return false;
+
+  static const char *builtins[] = {"pid", "tid", "ppid", "uid", "gid",
+                                   "comm", "cgroup", "cpu", "retval"};
+  f = StreamField{};
+  f.name = name;
+  f.target = StreamField::Target::ArgName;
+  for (const char *b : builtins)
+    if (name == b)
+      f.target = StreamField::Target::Builtin;
+  if (name.rfind("args.", 0) == 0) {
+    f.name = name.substr(5);
+  } else if (name.size() > 3 && name.rfind("arg", 0) == 0 &&
+             name.find_first_not_of("0123456789", 3) == std::string::npos) {
+    f.target = StreamField::Target::ArgIndex;
+    f.index = uint32_t(std::stoul(name.substr(3)));
+  } else if (name.find('.') != std::string::npos) {
+    return error(col, "unknown field '" + name + "'; use a builtin, args.NAME or argK");
+  }
+
+  if (tok_.kind == Token::String) {
+    f.kind = StreamField::Kind::String;
+    f.s = tok_.text;
+    if (f.target == StreamField::Target::Builtin && f.name != "comm")
+      return error(tok_.col, "'" + f.name + "' is a number, not a string");
+    return advance();
+  }
+  if (f.target == StreamField::Target::Builtin && f.name == "comm")
+    return error(tok_.col, "'comm' is a string, as in comm=\"bash\"");
+  Token::Base base;
+  if (!constant(f.a, base))
+    return false;
+  if (tok_.kind == Token::DotDot) {
+    if (!advance())
+      return false;
+    Token::Base b2;
+    size_t c2 = tok_.col;
+    if (!constant(f.b, b2))
+      return false;
+    if (f.b < f.a)
+      return error(c2, "a range A..B needs B >= A");
+    f.kind = StreamField::Kind::Range;
+    return true;
+  }
+  if (tok_.kind == Token::Plus) {
+    if (!advance())
+      return false;
+    size_t c2 = tok_.col;
+    Token::Base rb;
+    if (!rate(f.rate, rb))
+      return false;
+    if (rb != base && !(rb == Token::Plain && base == Token::Plain))
+      return error(c2, "the growth rate must have the value's unit, as in 100MB+1MB/s");
+    f.kind = StreamField::Kind::Growth;
+    return true;
+  }
+  f.kind = StreamField::Kind::Constant;
+  return true;
+}
+
+bool Parser::source(StreamSource &src) {
+  if (tok_.kind == Token::Attach) {
+    src.probe = tok_.text;
+    if (!advance())
+      return false;
+  } else if (!lastProbe_.empty()) {
+    src.probe = lastProbe_;
+  } else if (!opts_.defaultProbe.empty()) {
+    src.probe = opts_.defaultProbe;
+  } else {
+    return error(tok_.col, "this stream names no probe and the program has no single "
+                           "probe to default to; start with one, as in "
+                           "tracepoint:sched:sched_process_fork 100/s");
+  }
+  lastProbe_ = src.probe;
+  Token::Base base;
+  size_t col = tok_.col;
+  if (!rate(src.rateFrom, base))
+    return false;
+  if (base != Token::Plain)
+    return error(col, "an event rate is a count per time unit, like 100/s");
+  src.rateTo = src.rateFrom;
+  if (isWord("to")) {
+    if (!advance())
+      return false;
+    col = tok_.col;
+    if (!rate(src.rateTo, base))
+      return false;
+    if (base != Token::Plain)
+      return error(col, "an event rate is a count per time unit, like 100/s");
+  }
+  if (isWord("with")) {
+    if (!advance())
+      return false;
+    if (tok_.kind != Token::Ident || isWord("and") || isWord("for"))
+      return error(tok_.col, "expected a field after 'with', as in pid=42");
+    bool named = false, positional = false;
+    while (tok_.kind == Token::Ident && !isWord("and") && !isWord("for")) {
+      src.fields.emplace_back();
+      if (!field(src.fields.back()))
+        return false;
+      const StreamField &nf = src.fields.back();
+      if (nf.target == StreamField::Target::ArgIndex)
+        positional = true;
+      else if (nf.target == StreamField::Target::ArgName)
+        named = true;
+    }
+    if (named && positional)
+      return error(col, "a source sets arguments by name or by position (argK), not both");
+    lastFields_[src.probe] = src.fields;
+  } else {
+    auto it = lastFields_.find(src.probe);
+    if (it != lastFields_.end())
+      src.fields = it->second;
+  }
+  return true;
+}
+
+bool Parser::parse(Stream &out) {
+  out = Stream{};
+  if (!advance())
+    return false;
+  uint64_t t = 0;
+  if (isWord("at")) {
+    if (!advance() || !duration(t, "after 'at'"))
+      return false;
+    if (tok_.kind != Token::Colon)
+      return error(tok_.col, "expected ':' after the start time");
+    if (!advance())
+      return false;
+  }
+  for (;;) {
+    StreamPhase ph;
+    ph.startNs = t;
+    for (;;) {
+      ph.sources.emplace_back();
+      if (!source(ph.sources.back()))
+        return false;
+      if (!isWord("and"))
+        break;
+      if (!advance())
+        return false;
+    }
+    if (!isWord("for"))
+      return error(tok_.col, "expected 'for' and the phase's duration, as in for 10s");
+    if (!advance() || !duration(ph.durationNs, "after 'for'"))
+      return false;
+    t += ph.durationNs;
+    out.phases.push_back(std::move(ph));
+    if (tok_.kind == Token::End)
+      break;
+    if (tok_.kind != Token::Comma)
+      return error(tok_.col, "expected ', then' before the next phase");
+    if (!advance())
+      return false;
+    if (!isWord("then"))
+      return error(tok_.col, "expected 'then' after ','");
+    if (!advance())
+      return false;
+  }
+  out.endNs = t;
+  return true;
+}
+
+} // namespace
+
+bool parseStream(std::string_view text, const StreamOptions &opts, Stream &out,
+                 std::string &error) {
+  error.clear();
+  Parser p(text, opts, error);
+  return p.parse(out);
+}
+
+StreamGenerator::StreamGenerator(const Stream &s) : stream_(s) {}
+
+bool StreamGenerator::eventTime(const StreamSource &s, uint64_t i, uint64_t durationNs,
+                                uint64_t &offset) const {
+  long double r0 = s.rateFrom, r1 = s.rateTo;
+  if (r0 == r1) {
+    if (r0 <= 0)
+      return false;
+    uint64_t ri = uint64_t(r0);
+    if ((long double)ri == r0) {
+      // Integer rate: ⌊i·10^9 / r⌋ exactly.
+      unsigned __int128 x = (unsigned __int128)i * 1000000000u / ri;
+      if (x >= durationNs)
+        return false;
+      offset = uint64_t(x);
+      return true;
+    }
+    long double x = std::floor((long double)i * 1e9L / r0);
+    if (x >= (long double)durationNs)
+      return false;
+    offset = uint64_t(x);
+    return true;
+  }
+  // A ramp: N(t) = r0·t + a·t², a = (r1 − r0) / 2D; event i where N(t) = i.
+  if (i == 0) {
+    offset = 0;
+    return durationNs > 0 && (r0 > 0 || r1 > 0);
+  }
+  long double D = (long double)durationNs / 1e9L;
+  long double a = (r1 - r0) / (2 * D);
+  long double disc = r0 * r0 + 4 * a * (long double)i;
+  if (disc < 0)
+    return false;
+  long double den = r0 + std::sqrt(disc);
+  if (den <= 0)
+    return false;
+  long double t = 2 * (long double)i / den;
+  long double x = std::floor(t * 1e9L);
+  if (x >= (long double)durationNs)
+    return false;
+  offset = uint64_t(x);
+  return true;
+}
+
+bool StreamGenerator::startPhase() {
+  while (phase_ < stream_.phases.size()) {
+    const StreamPhase &ph = stream_.phases[phase_];
+    index_.assign(ph.sources.size(), 0);
+    nextTs_.assign(ph.sources.size(), UINT64_MAX);
+    bool any = false;
+    for (size_t k = 0; k < ph.sources.size(); ++k) {
+      uint64_t off;
+      if (eventTime(ph.sources[k], 0, ph.durationNs, off)) {
+        nextTs_[k] = ph.startNs + off;
+        any = true;
+      }
+    }
+    if (any)
+      return true;
+    ++phase_;
+  }
+  return false;
+}
+
+void StreamGenerator::fill(const StreamSource &s, uint64_t i, uint64_t ts, uint64_t t0,
+                           ReplayEvent &ev) const {
+  ev.reset();
+  ev.probe = s.probe;
+  ev.ts = ts;
+  ev.pid = 1000;
+  ev.ppid = 1;
+  ev.cgroup = 1;
+  ev.comm = "obs-test";
+  bool tidSet = false;
+  for (const StreamField &f : s.fields) {
+    int64_t v = 0;
+    switch (f.kind) {
+    case StreamField::Kind::Constant: v = f.a; break;
+    case StreamField::Kind::Range:
+      v = f.a + int64_t(i % uint64_t(f.b - f.a + 1));
+      break;
+    case StreamField::Kind::Growth:
+      v = f.a + int64_t(std::floor(f.rate * (long double)(ts - t0) / 1e9L));
+      break;
+    case StreamField::Kind::String: break;
+    }
+    if (f.target == StreamField::Target::Builtin) {
+      const std::string &n = f.name;
+      if (n == "pid") ev.pid = uint32_t(v);
+      else if (n == "tid") ev.tid = uint32_t(v), tidSet = true;
+      else if (n == "ppid") ev.ppid = uint32_t(v);
+      else if (n == "uid") ev.uid = uint32_t(v);
+      else if (n == "gid") ev.gid = uint32_t(v);
+      else if (n == "cgroup") ev.cgroup = uint64_t(v);
+      else if (n == "cpu") ev.cpu = uint32_t(v);
+      else if (n == "retval") ev.retval = v, ev.hasRetval = true;
+      else if (n == "comm") ev.comm = f.s;
+      continue;
+    }
+    ReplayArg *arg;
+    if (f.target == StreamField::Target::ArgIndex) {
+      ev.positionalArgs = true;
+      if (ev.args.size() <= f.index)
+        ev.args.resize(f.index + 1);
+      arg = &ev.args[f.index];
+    } else {
+      ev.args.emplace_back();
+      arg = &ev.args.back();
+      arg->name = f.name;
+    }
+    if (f.kind == StreamField::Kind::String) {
+      arg->value.kind = ReplayValue::Kind::String;
+      arg->value.s = f.s;
+    } else {
+      arg->value.kind = ReplayValue::Kind::Int;
+      arg->value.i = v;
+    }
+  }
+  if (!tidSet)
+    ev.tid = ev.pid;
+}
+
+bool StreamGenerator::next(ReplayEvent &ev) {
+  if (!started_) {
+    started_ = true;
+    if (!startPhase())
+      return false;
+  }
+  for (;;) {
+    if (phase_ >= stream_.phases.size())
+      return false;
+    size_t best = SIZE_MAX;
+    for (size_t k = 0; k < nextTs_.size(); ++k)
+      if (nextTs_[k] != UINT64_MAX && (best == SIZE_MAX || nextTs_[k] < nextTs_[best]))
+        best = k;
+    if (best == SIZE_MAX) {
+      ++phase_;
+      if (!startPhase())
+        return false;
+      continue;
+    }
+    const StreamPhase &ph = stream_.phases[phase_];
+    const StreamSource &s = ph.sources[best];
+    uint64_t i = index_[best]++;
+    fill(s, i, nextTs_[best], ph.startNs, ev);
+    uint64_t off;
+    nextTs_[best] = eventTime(s, index_[best], ph.durationNs, off) ? ph.startNs + off
+                                                                   : UINT64_MAX;
+    return true;
+  }
+}
+
+} // namespace obs::replay

@@ -1,0 +1,313 @@
+//===- replay_test.cpp - event files and synthetic streams ----------------===//
+
+#include "runtime/replay/events.h"
+#include "runtime/replay/stream.h"
+#include "runtime/window/time_engine.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <sstream>
+
+using namespace obs::replay;
+
+namespace {
+constexpr uint64_t kSec = 1000000000ULL;
+
+Stream parseOk(std::string_view text, std::string defaultProbe = "") {
+  Stream s;
+  std::string err;
+  StreamOptions o;
+  o.defaultProbe = std::move(defaultProbe);
+  EXPECT_TRUE(parseStream(text, o, s, err)) << err;
+  return s;
+}
+
+std::string parseErr(std::string_view text) {
+  Stream s;
+  std::string err;
+  EXPECT_FALSE(parseStream(text, StreamOptions{}, s, err)) << text;
+  return err;
+}
+
+std::vector<ReplayEvent> generate(const Stream &s) {
+  std::vector<ReplayEvent> out;
+  StreamGenerator g(s);
+  ReplayEvent ev;
+  while (g.next(ev))
+    out.push_back(ev);
+  return out;
+}
+} // namespace
+
+//===-- Event files --------------------------------------------------------===//
+
+TEST(EventFile, ParsesTheSpecExample) {
+  ReplayEvent ev;
+  std::string err;
+  ASSERT_TRUE(parseEventLine(
+      R"({"probe": "tracepoint:sched:sched_process_fork", "ts": 12010000000, "cpu": 0,)"
+      R"( "pid": 1234, "tid": 1234, "comm": "bash", "args": {"parent_pid": 1234,)"
+      R"( "parent_comm": "bash", "child_pid": 5001, "child_comm": "bash"}})",
+      ev, err))
+      << err;
+  EXPECT_EQ(ev.probe, "tracepoint:sched:sched_process_fork");
+  EXPECT_EQ(ev.ts, 12010000000u);
+  EXPECT_EQ(ev.pid, 1234u);
+  EXPECT_EQ(ev.comm, "bash");
+  ASSERT_EQ(ev.args.size(), 4u);
+  EXPECT_FALSE(ev.positionalArgs);
+  ASSERT_TRUE(ev.arg("child_pid"));
+  EXPECT_EQ(ev.arg("child_pid")->i, 5001);
+  EXPECT_EQ(ev.arg("parent_comm")->s, "bash");
+  EXPECT_EQ(ev.arg("nope"), nullptr);
+}
+
+TEST(EventFile, DefaultsPositionalArgsStacksAndEscapes) {
+  ReplayEvent ev;
+  std::string err;
+  ASSERT_TRUE(parseEventLine(
+      R"({"ts": 5, "probe": "kprobe:vfs_read", "pid": 42, "args": [3, -1, "a\"b\\c\n\u00e9\ud83d\ude00", [1, 2]],)"
+      R"( "retval": -11, "kstack": ["vfs_read+4", "ksys_read+9"], "cgroup": 18446744073709551615,)"
+      R"( "extra": {"nested": [1, {"x": null}], "f": 1.5e3, "t": true}})",
+      ev, err))
+      << err;
+  EXPECT_EQ(ev.tid, 42u); // tid defaults to pid
+  EXPECT_EQ(ev.cpu, 0u);
+  EXPECT_EQ(ev.comm, "");
+  EXPECT_TRUE(ev.positionalArgs);
+  ASSERT_EQ(ev.args.size(), 4u);
+  EXPECT_EQ(ev.arg(size_t(1))->i, -1);
+  EXPECT_EQ(ev.arg(size_t(2))->s, "a\"b\\c\n\xc3\xa9\xf0\x9f\x98\x80");
+  EXPECT_EQ(ev.arg(size_t(3))->kind, ReplayValue::Kind::IntArray);
+  EXPECT_EQ(ev.arg(size_t(3))->array, (std::vector<int64_t>{1, 2}));
+  EXPECT_TRUE(ev.hasRetval);
+  EXPECT_EQ(ev.retval, -11);
+  EXPECT_EQ(ev.kstack.size(), 2u);
+  EXPECT_EQ(ev.cgroup, UINT64_MAX);
+}
+
+TEST(EventFile, WatermarkLinesAndErrors) {
+  ReplayEvent ev;
+  std::string err;
+  ASSERT_TRUE(parseEventLine(R"({"watermark": 3000000000})", ev, err));
+  EXPECT_TRUE(ev.watermarkOnly);
+  EXPECT_EQ(ev.ts, 3 * kSec);
+  EXPECT_FALSE(parseEventLine(R"({"ts": 1})", ev, err));
+  EXPECT_EQ(err, "missing \"probe\"");
+  EXPECT_FALSE(parseEventLine(R"({"probe": "x:y", "ts": 1.5})", ev, err));
+  EXPECT_NE(err.find("not a fraction"), std::string::npos) << err;
+  EXPECT_FALSE(parseEventLine(R"({"probe": "x:y", "ts": 1} x)", ev, err));
+  EXPECT_NE(err.find("text after the object"), std::string::npos) << err;
+  EXPECT_FALSE(parseEventLine(R"({"probe": "x:y", "ts": 1, "pid": -3})", ev, err));
+  EXPECT_FALSE(parseEventLine(R"({"probe": "x:y)", ev, err));
+}
+
+TEST(EventFile, ReaderSkipsCommentsAndReportsLineNumbers) {
+  std::istringstream in("# recorded\n\n"
+                        "{\"probe\": \"t:a:b\", \"ts\": 1}\n"
+                        "  {\"probe\": \"t:a:b\", \"ts\": 2, \"comm\": \"x\"}\n"
+                        "{\"probe\": \"t:a:b\"}\n");
+  EventReader r(in);
+  ReplayEvent ev;
+  ASSERT_TRUE(r.next(ev));
+  EXPECT_EQ(ev.ts, 1u);
+  ASSERT_TRUE(r.next(ev));
+  EXPECT_EQ(ev.comm, "x");
+  EXPECT_FALSE(r.next(ev));
+  EXPECT_EQ(r.error(), "line 5: missing \"ts\"");
+}
+
+TEST(EventFile, FormatRoundTrips) {
+  ReplayEvent ev;
+  ev.probe = "uprobe:/bin/bash:readline";
+  ev.ts = 77;
+  ev.cpu = 3;
+  ev.pid = 9;
+  ev.tid = 10;
+  ev.comm = "we\"ird\n";
+  ev.ppid = 1;
+  ev.positionalArgs = true;
+  ev.args.resize(2);
+  ev.args[0].value.i = -5;
+  ev.args[1].value.kind = ReplayValue::Kind::String;
+  ev.args[1].value.s = "/etc/passwd";
+  ev.ustack = {"main+1"};
+  ReplayEvent back;
+  std::string err;
+  ASSERT_TRUE(parseEventLine(formatEventLine(ev), back, err)) << err;
+  EXPECT_EQ(formatEventLine(back), formatEventLine(ev));
+  EXPECT_EQ(back.comm, ev.comm);
+  EXPECT_EQ(back.tid, 10u);
+}
+
+//===-- Synthetic streams --------------------------------------------------===//
+
+TEST(Stream, RatesAreEvenlySpacedAndExact) {
+  Stream s = parseOk("tracepoint:sched:sched_process_fork 5000/s for 10s, then 10/s for 20s");
+  ASSERT_EQ(s.phases.size(), 2u);
+  EXPECT_EQ(s.endNs, 30 * kSec);
+  auto evs = generate(s);
+  ASSERT_EQ(evs.size(), 50000u + 200u); // ⌈r·D⌉ per phase
+  EXPECT_EQ(evs[0].ts, 0u);
+  EXPECT_EQ(evs[1].ts, 200000u);
+  EXPECT_EQ(evs[49999].ts, 10 * kSec - 200000);
+  EXPECT_EQ(evs[50000].ts, 10 * kSec);
+  EXPECT_EQ(evs[50001].ts, 10 * kSec + 100000000);
+  EXPECT_EQ(evs.back().probe, "tracepoint:sched:sched_process_fork"); // inherited
+  // Defaults.
+  EXPECT_EQ(evs[0].pid, 1000u);
+  EXPECT_EQ(evs[0].tid, 1000u);
+  EXPECT_EQ(evs[0].ppid, 1u);
+  EXPECT_EQ(evs[0].comm, "obs-test");
+  EXPECT_EQ(evs[0].cgroup, 1u);
+}
+
+TEST(Stream, FractionalRatesAndUnits) {
+  auto evs = generate(parseOk("t:a:b 3/s for 1s, then 90/min for 2s, then 0.5/s for 3s"));
+  // 3/s: 0, 333333333, 666666666; 90/min = 1.5/s over 2 s: 3 events; 0.5/s over 3 s: 2.
+  ASSERT_EQ(evs.size(), 8u);
+  EXPECT_EQ(evs[1].ts, 333333333u);
+  EXPECT_EQ(evs[2].ts, 666666666u);
+  EXPECT_EQ(evs[4].ts, kSec + 666666666u);
+  EXPECT_EQ(evs[6].ts, 3 * kSec);
+  EXPECT_EQ(evs[7].ts, 5 * kSec);
+}
+
+TEST(Stream, SourcesInterleaveByTimeTiesInSourceOrder) {
+  Stream s = parseOk("tracepoint:sched:sched_process_fork 4/s with parent_pid=42 and "
+                     "2/s with parent_pid=1..20 for 1s");
+  auto evs = generate(s);
+  ASSERT_EQ(evs.size(), 6u);
+  std::vector<int64_t> ppids;
+  for (auto &e : evs)
+    ppids.push_back(e.arg("parent_pid")->i);
+  // t=0: 42 then 1 (tie, source order); .25: 42; .5: 42 then 2; .75: 42.
+  EXPECT_EQ(ppids, (std::vector<int64_t>{42, 1, 42, 42, 2, 42}));
+}
+
+TEST(Stream, FieldsRangesGrowthAndStrings) {
+  Stream s = parseOk("tracepoint:kmem:rss_stat 10/s with member=1 mm_id=7 "
+                     "size=100MB+1MB/s comm=\"java\" pid=5 cpu=0..3 for 10m");
+  auto evs = generate(s);
+  ASSERT_EQ(evs.size(), 6000u);
+  EXPECT_EQ(evs[0].arg("size")->i, 100 * 1048576);
+  EXPECT_EQ(evs[10].arg("size")->i, 101 * 1048576); // 1 s later
+  EXPECT_EQ(evs[15].arg("size")->i, 100 * 1048576 + 1048576 * 3 / 2);
+  EXPECT_EQ(evs[0].arg("member")->i, 1);
+  EXPECT_EQ(evs[0].comm, "java");
+  EXPECT_EQ(evs[3].pid, 5u);
+  EXPECT_EQ(evs[3].tid, 5u);
+  // Round-robin CPUs.
+  EXPECT_EQ(evs[0].cpu, 0u);
+  EXPECT_EQ(evs[1].cpu, 1u);
+  EXPECT_EQ(evs[3].cpu, 3u);
+  EXPECT_EQ(evs[4].cpu, 0u);
+}
+
+TEST(Stream, SourceWithoutWithRepeatsPreviousFields) {
+  auto evs = generate(parseOk("t:a:b 1/s with args.x=3 arg_name=\"q\" for 1s, then 1/s for 1s"));
+  ASSERT_EQ(evs.size(), 2u);
+  EXPECT_EQ(evs[1].arg("x")->i, 3);
+  EXPECT_EQ(evs[1].arg("arg_name")->s, "q");
+}
+
+TEST(Stream, PositionalArguments) {
+  auto evs = generate(parseOk("kprobe:vfs_read 1/s with arg1=4096 arg0=-3 for 1s"));
+  ASSERT_EQ(evs.size(), 1u);
+  EXPECT_TRUE(evs[0].positionalArgs);
+  EXPECT_EQ(evs[0].arg(size_t(0))->i, -3);
+  EXPECT_EQ(evs[0].arg(size_t(1))->i, 4096);
+}
+
+TEST(Stream, DefaultProbeAndStartTime) {
+  Stream s = parseOk("at 5s: 2/s for 1s", "tracepoint:sched:sched_process_exec");
+  auto evs = generate(s);
+  ASSERT_EQ(evs.size(), 2u);
+  EXPECT_EQ(evs[0].ts, 5 * kSec);
+  EXPECT_EQ(evs[0].probe, "tracepoint:sched:sched_process_exec");
+  EXPECT_EQ(s.endNs, 6 * kSec);
+}
+
+TEST(Stream, RampsIntegrateTheRate) {
+  // 0/s to 100/s over 10 s: N(t) = 5 t², 500 events; the i-th at √(i/5) s.
+  auto evs = generate(parseOk("t:a:b 0/s to 100/s for 10s"));
+  ASSERT_EQ(evs.size(), 500u);
+  EXPECT_EQ(evs[0].ts, 0u);
+  EXPECT_EQ(evs[5].ts, kSec);       // √(5/5) = 1 s
+  EXPECT_EQ(evs[20].ts, 2 * kSec);  // √(20/5) = 2 s
+  EXPECT_EQ(evs[320].ts, 8 * kSec);
+  for (size_t i = 1; i < evs.size(); ++i)
+    ASSERT_LT(evs[i - 1].ts, evs[i].ts);
+  // Down: 100/s to 0/s: the same count, dense first.
+  auto down = generate(parseOk("t:a:b 100/s to 0/s for 10s"));
+  EXPECT_EQ(down.size(), 500u);
+  EXPECT_LT(down[1].ts - down[0].ts, down[400].ts - down[399].ts);
+}
+
+TEST(Stream, Errors) {
+  EXPECT_EQ(parseErr("5000/s for 10s"),
+            "stream:1:1: error: this stream names no probe and the program has no "
+            "single probe to default to; start with one, as in "
+            "tracepoint:sched:sched_process_fork 100/s");
+  EXPECT_EQ(parseErr("t:a:b 5000/s"),
+            "stream:1:13: error: expected 'for' and the phase's duration, as in for 10s");
+  EXPECT_EQ(parseErr("t:a:b 5000 for 1s"), "stream:1:7: error: expected a rate, like 100/s");
+  EXPECT_EQ(parseErr("t:a:b 5/s for 10"),
+            "stream:1:15: error: expected a duration after 'for', like 10s or 500ms");
+  EXPECT_EQ(parseErr("t:a:b 5/s for 1s then 1/s for 1s"),
+            "stream:1:18: error: expected ', then' before the next phase");
+  EXPECT_EQ(parseErr("t:a:b 5/s with x=1..0 for 1s"),
+            "stream:1:21: error: a range A..B needs B >= A");
+  EXPECT_EQ(parseErr("t:a:b 5/s with size=1MB+2/s for 1s"),
+            "stream:1:25: error: the growth rate must have the value's unit, as in 100MB+1MB/s");
+  EXPECT_EQ(parseErr("t:a:b 5/s with pid=\"x\" for 1s"),
+            "stream:1:20: error: 'pid' is a number, not a string");
+  EXPECT_EQ(parseErr("t:a:b 5/q for 1s"),
+            "stream:1:8: error: a rate is a count or a size per time unit, as in 100/s or 1MB/s");
+  EXPECT_EQ(parseErr("t:a:b 1MB/s for 1s"),
+            "stream:1:7: error: an event rate is a count per time unit, like 100/s");
+}
+
+//===-- End to end: a stream through the time engine -----------------------===//
+
+TEST(Stream, DrivesTheForkStormAlert) {
+  using namespace obs::window;
+  Stream s = parseOk("tracepoint:sched:sched_process_fork 10/s with parent_pid=1234 for 10s, "
+                     "then 5000/s for 10s, then 10/s for 10s");
+  TimeEngine e;
+  WindowSpec w;
+  w.name = "@forks";
+  w.function = WindowFunction::Rate;
+  w.overNs = kSec;
+  w.keySize = 8;
+  MapId m = e.addMap(w);
+  AlertSpec a;
+  a.name = "fork_storm";
+  a.maps = {m};
+  a.forNs = 3 * kSec;
+  a.condition = [](const WindowResult &r, KeyId k, const TimeEngine &) {
+    const WindowEntry *x = r.find(k);
+    double v = x ? x->value.number : 0;
+    return AlertEval{v > 50, v};
+  };
+  e.addAlert(a);
+  std::vector<AlertTransition> out;
+  e.onAlert([&](const AlertTransition &t) {
+    if (t.kind != AlertTransition::Kind::Pending)
+      out.push_back(t);
+  });
+  StreamGenerator g(s);
+  ReplayEvent ev;
+  while (g.next(ev)) {
+    e.observe(0, ev.ts);
+    uint64_t key = uint64_t(ev.arg("parent_pid")->i);
+    e.accumulate(m, e.key(m, &key), ev.ts, 0);
+  }
+  e.finish(g.endNs());
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].atNs, 13 * kSec);
+  EXPECT_EQ(out[0].value, 5000.0);
+  EXPECT_EQ(out[1].atNs, 21 * kSec);
+  EXPECT_EQ(out[1].repeats, 7u);
+}
