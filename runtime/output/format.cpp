@@ -29,11 +29,16 @@ std::string hexEscapeBuffer(std::string_view bytes) {
 /// one matching the C type we pass.
 static std::string cSpec(const FormatSpec &s, const char *length, char conv) {
   std::string f = "%";
-  if (s.leftAlign) f += '-';
-  if (s.plusSign) f += '+';
-  if (s.spaceSign) f += ' ';
-  if (s.alternate) f += '#';
-  if (s.zeroPad) f += '0';
+  if (s.leftAlign)
+    f += '-';
+  if (s.plusSign)
+    f += '+';
+  if (s.spaceSign)
+    f += ' ';
+  if (s.alternate)
+    f += '#';
+  if (s.zeroPad)
+    f += '0';
   if (s.width >= 0)
     f += std::to_string(s.width);
   if (s.precision >= 0)
@@ -66,7 +71,8 @@ static std::string formatInteger(const FormatSpec &s, uint64_t v) {
                    reinterpret_cast<void *>(static_cast<uintptr_t>(v)));
   }
   if (conv == 'c')
-    return cFormat(cSpec(s, "", 'c'), static_cast<int>(static_cast<unsigned char>(v)));
+    return cFormat(cSpec(s, "", 'c'),
+                   static_cast<int>(static_cast<unsigned char>(v)));
   if (conv == 'd' || conv == 'i')
     return cFormat(cSpec(s, "ll", 'd'), static_cast<long long>(v));
   return cFormat(cSpec(s, "ll", conv), static_cast<unsigned long long>(v));
@@ -88,16 +94,22 @@ static std::string formatOne(const FormatSpec &s, const PrintfArg &a) {
   if (s.takesAny()) {
     std::string text;
     switch (a.kind) {
-    case K::Int: text = formatQuantity(static_cast<double>(a.i), a.quantity); break;
-    case K::Uint: text = formatQuantity(static_cast<double>(a.u), a.quantity); break;
+    case K::Int:
+      text = formatQuantity(static_cast<double>(a.i), a.quantity);
+      break;
+    case K::Uint:
+      text = formatQuantity(static_cast<double>(a.u), a.quantity);
+      break;
     case K::Float: text = formatQuantity(a.f, a.quantity); break;
     case K::String: text = a.s; break;
     case K::Buffer: text = hexEscapeBuffer(a.s); break;
     }
     // Integers beyond 2^53 would lose digits through double: print exactly.
     if (a.quantity.base <= Quantity::Count && !a.quantity.perSecond) {
-      if (a.kind == K::Int) text = std::to_string(a.i);
-      if (a.kind == K::Uint) text = std::to_string(a.u);
+      if (a.kind == K::Int)
+        text = std::to_string(a.i);
+      if (a.kind == K::Uint)
+        text = std::to_string(a.u);
     }
     return padText(s, std::move(text));
   }
@@ -109,8 +121,8 @@ static std::string formatOne(const FormatSpec &s, const PrintfArg &a) {
     return formatInteger(s, a.bits());
   }
   if (s.takesFloat()) {
-    double d = a.kind == K::Float ? a.f
-               : a.kind == K::Int ? static_cast<double>(a.i)
+    double d = a.kind == K::Float  ? a.f
+               : a.kind == K::Int  ? static_cast<double>(a.i)
                : a.kind == K::Uint ? static_cast<double>(a.u)
                                    : 0.0;
     return cFormat(cSpec(s, "", s.conversion), d);
@@ -130,7 +142,8 @@ static std::string formatOne(const FormatSpec &s, const PrintfArg &a) {
   return padText(s, std::move(text));
 }
 
-std::string formatPrintf(std::string_view fmt, const std::vector<PrintfArg> &args) {
+std::string formatPrintf(std::string_view fmt,
+                         const std::vector<PrintfArg> &args) {
   ParsedFormat pf;
   std::string err;
   if (!parseFormat(fmt, pf, err))

@@ -36,19 +36,20 @@ namespace obs::output {
 /// One conversion of a format string.
 struct FormatSpec {
   enum class Length : uint8_t { None, HH, H, L, LL, Z, J };
-  bool leftAlign = false;  ///< -
-  bool zeroPad = false;    ///< 0
-  bool plusSign = false;   ///< +
-  bool spaceSign = false;  ///< ' '
-  bool alternate = false;  ///< #
-  int width = -1;     ///< -1: none
-  int precision = -1; ///< -1: none
+  bool leftAlign = false; ///< -
+  bool zeroPad = false;   ///< 0
+  bool plusSign = false;  ///< +
+  bool spaceSign = false; ///< ' '
+  bool alternate = false; ///< #
+  int width = -1;         ///< -1: none
+  int precision = -1;     ///< -1: none
   Length length = Length::None;
   char conversion = 'd';
   std::string_view text; ///< the spec as written, "%-10s"
 
   bool takesInteger() const {
-    return std::string_view("diuxXocp").find(conversion) != std::string_view::npos;
+    return std::string_view("diuxXocp").find(conversion) !=
+           std::string_view::npos;
   }
   bool takesString() const { return conversion == 's'; }
   bool takesBuffer() const { return conversion == 'r'; }
@@ -88,12 +89,18 @@ inline bool parseFormat(std::string_view fmt, ParsedFormat &out,
     FormatSpec s;
     for (; i < fmt.size(); ++i) {
       char f = fmt[i];
-      if (f == '-') s.leftAlign = true;
-      else if (f == '0') s.zeroPad = true;
-      else if (f == '+') s.plusSign = true;
-      else if (f == ' ') s.spaceSign = true;
-      else if (f == '#') s.alternate = true;
-      else break;
+      if (f == '-')
+        s.leftAlign = true;
+      else if (f == '0')
+        s.zeroPad = true;
+      else if (f == '+')
+        s.plusSign = true;
+      else if (f == ' ')
+        s.spaceSign = true;
+      else if (f == '#')
+        s.alternate = true;
+      else
+        break;
     }
     auto digits = [&](int &v) {
       size_t b = i;
@@ -110,12 +117,25 @@ inline bool parseFormat(std::string_view fmt, ParsedFormat &out,
       digits(s.precision);
     }
     auto has = [&](std::string_view p) { return fmt.substr(i, p.size()) == p; };
-    if (has("hh")) { s.length = FormatSpec::Length::HH; i += 2; }
-    else if (has("h")) { s.length = FormatSpec::Length::H; i += 1; }
-    else if (has("ll")) { s.length = FormatSpec::Length::LL; i += 2; }
-    else if (has("l")) { s.length = FormatSpec::Length::L; i += 1; }
-    else if (has("z")) { s.length = FormatSpec::Length::Z; i += 1; }
-    else if (has("j")) { s.length = FormatSpec::Length::J; i += 1; }
+    if (has("hh")) {
+      s.length = FormatSpec::Length::HH;
+      i += 2;
+    } else if (has("h")) {
+      s.length = FormatSpec::Length::H;
+      i += 1;
+    } else if (has("ll")) {
+      s.length = FormatSpec::Length::LL;
+      i += 2;
+    } else if (has("l")) {
+      s.length = FormatSpec::Length::L;
+      i += 1;
+    } else if (has("z")) {
+      s.length = FormatSpec::Length::Z;
+      i += 1;
+    } else if (has("j")) {
+      s.length = FormatSpec::Length::J;
+      i += 1;
+    }
     if (i >= fmt.size()) {
       error = "incomplete format specifier '" + std::string(fmt.substr(start)) +
               "' at the end of the format string; write '%%' for a literal '%'";
@@ -132,7 +152,8 @@ inline bool parseFormat(std::string_view fmt, ParsedFormat &out,
         error += "; write '%%' for a literal '%'";
       return false;
     }
-    bool isInt = std::string_view("diuxXocp").find(conv) != std::string_view::npos;
+    bool isInt =
+        std::string_view("diuxXocp").find(conv) != std::string_view::npos;
     if (!isInt && s.length != FormatSpec::Length::None) {
       error = "invalid format specifier '" +
               std::string(fmt.substr(start, i - start)) +
@@ -177,7 +198,8 @@ inline constexpr size_t kMaxFormatArgs = 32;
 /// sema sees them. Returns the error message (lower-case, no trailing
 /// period) or nothing when the call is well formed.
 inline std::optional<std::string>
-validateFormat(std::string_view fmt, const std::vector<const Type *> &argTypes) {
+validateFormat(std::string_view fmt,
+               const std::vector<const Type *> &argTypes) {
   ParsedFormat pf;
   std::string err;
   if (!parseFormat(fmt, pf, err))
@@ -229,25 +251,53 @@ validateFormat(std::string_view fmt, const std::vector<const Type *> &argTypes) 
 struct PrintfArg {
   enum class Kind : uint8_t { Int, Uint, String, Buffer, Float };
   Kind kind = Kind::Int;
-  int64_t i = 0;   ///< Int
-  uint64_t u = 0;  ///< Uint
-  std::string s;   ///< String (rendered stacks and symbols too), Buffer bytes
-  double f = 0;    ///< Float
+  int64_t i = 0;     ///< Int
+  uint64_t u = 0;    ///< Uint
+  std::string s;     ///< String (rendered stacks and symbols too), Buffer bytes
+  double f = 0;      ///< Float
   Quantity quantity; ///< Int, Uint, Float: the unit `%v` prints
 
-  static PrintfArg ofInt(int64_t v) { PrintfArg a; a.kind = Kind::Int; a.i = v; return a; }
-  static PrintfArg ofUint(uint64_t v) { PrintfArg a; a.kind = Kind::Uint; a.u = v; return a; }
-  static PrintfArg ofString(std::string v) { PrintfArg a; a.kind = Kind::String; a.s = std::move(v); return a; }
-  static PrintfArg ofBuffer(std::string v) { PrintfArg a; a.kind = Kind::Buffer; a.s = std::move(v); return a; }
-  static PrintfArg ofFloat(double v) { PrintfArg a; a.kind = Kind::Float; a.f = v; return a; }
+  static PrintfArg ofInt(int64_t v) {
+    PrintfArg a;
+    a.kind = Kind::Int;
+    a.i = v;
+    return a;
+  }
+  static PrintfArg ofUint(uint64_t v) {
+    PrintfArg a;
+    a.kind = Kind::Uint;
+    a.u = v;
+    return a;
+  }
+  static PrintfArg ofString(std::string v) {
+    PrintfArg a;
+    a.kind = Kind::String;
+    a.s = std::move(v);
+    return a;
+  }
+  static PrintfArg ofBuffer(std::string v) {
+    PrintfArg a;
+    a.kind = Kind::Buffer;
+    a.s = std::move(v);
+    return a;
+  }
+  static PrintfArg ofFloat(double v) {
+    PrintfArg a;
+    a.kind = Kind::Float;
+    a.f = v;
+    return a;
+  }
   /// The raw 64 bits of an integer argument.
-  uint64_t bits() const { return kind == Kind::Int ? static_cast<uint64_t>(i) : u; }
+  uint64_t bits() const {
+    return kind == Kind::Int ? static_cast<uint64_t>(i) : u;
+  }
 };
 
 /// Formats `fmt` with `args` by the rules above. The format was checked by
 /// validateFormat(); a mismatch found here anyway is rendered in place
 /// (`%!d(missing)`) rather than thrown, so one bad record never stops a run.
-std::string formatPrintf(std::string_view fmt, const std::vector<PrintfArg> &args);
+std::string formatPrintf(std::string_view fmt,
+                         const std::vector<PrintfArg> &args);
 
 /// Decodes the arguments of one Printf ring-buffer record (codegen/contract.h)
 /// and formats it. `record` starts at the EventHeader.

@@ -129,10 +129,11 @@ std::string renderHistText(const std::vector<HistRow> &rows) {
   std::string out;
   for (const HistRow &r : rows) {
     // Truncating, as bpftrace does: 2 of 3 is 34 columns, not 35.
-    unsigned bar = top == 0 ? 0
-                            : static_cast<unsigned>(
-                                  static_cast<unsigned __int128>(r.count) *
-                                  kHistBarWidth / top);
+    unsigned bar =
+        top == 0
+            ? 0
+            : static_cast<unsigned>(static_cast<unsigned __int128>(r.count) *
+                                    kHistBarWidth / top);
     out += padRight(r.label, 16);
     out += padLeft(std::to_string(r.count), 8);
     out += " |";

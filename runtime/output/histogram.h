@@ -21,8 +21,8 @@ struct HistRow {
   std::string label;          ///< "[4, 8)", "[1K, 2K)", "(..., 0)", "[0]"
   std::optional<int64_t> min; ///< inclusive lower bound
   std::optional<uint64_t> max;
-  bool maxNegative = false;   ///< max is (int64)max, a negative bound
-  int64_t maxSigned = 0;      ///< valid when maxNegative
+  bool maxNegative = false; ///< max is (int64)max, a negative bound
+  int64_t maxSigned = 0;    ///< valid when maxNegative
   uint64_t count = 0;
 };
 

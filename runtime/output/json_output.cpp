@@ -27,7 +27,9 @@ std::string keyString(const std::vector<KeyPart> &key, const Symbolizer &sym) {
     case KeyPart::Kind::Int: s += std::to_string(p.i); break;
     case KeyPart::Kind::Uint: s += std::to_string(p.u); break;
     case KeyPart::Kind::String: s += p.s; break;
-    case KeyPart::Kind::Stack: s += renderStack(p.stack, p.userStack, 4, sym); break;
+    case KeyPart::Kind::Stack:
+      s += renderStack(p.stack, p.userStack, 4, sym);
+      break;
     }
   }
   return jsonString(s);
@@ -39,7 +41,8 @@ std::string keyPartJson(const KeyPart &p, const Symbolizer &sym) {
   case KeyPart::Kind::Int: return std::to_string(p.i);
   case KeyPart::Kind::Uint: return std::to_string(p.u);
   case KeyPart::Kind::String: return jsonString(p.s);
-  case KeyPart::Kind::Stack: return jsonString(renderStack(p.stack, p.userStack, 4, sym));
+  case KeyPart::Kind::Stack:
+    return jsonString(renderStack(p.stack, p.userStack, 4, sym));
   }
   return "null";
 }
@@ -66,7 +69,8 @@ std::string histJson(const std::vector<HistRow> &rows) {
     }
     if (r.max || r.maxNegative) {
       s += any ? ", " : "";
-      s += "\"max\": " + (r.maxNegative ? std::to_string(r.maxSigned) : std::to_string(*r.max));
+      s += "\"max\": " + (r.maxNegative ? std::to_string(r.maxSigned)
+                                        : std::to_string(*r.max));
       any = true;
     }
     s += any ? ", " : "";
@@ -129,7 +133,8 @@ std::string mapValueJson(const MapDump &m, const MapValue &v, uint64_t div) {
 } // namespace
 
 void JsonOutput::printAttached(uint64_t probes) {
-  out_ << "{\"type\": \"attached_probes\", \"data\": {\"probes\": " << probes << "}}\n";
+  out_ << "{\"type\": \"attached_probes\", \"data\": {\"probes\": " << probes
+       << "}}\n";
   out_.flush();
 }
 
@@ -147,9 +152,12 @@ void JsonOutput::printMap(const MapDump &m, const PrintOptions &opts) {
   else if (m.kind == MapValueKind::Hist || m.kind == MapValueKind::Lhist)
     type = "hist";
 
-  auto valueJson = [&](const MapValue &v) { return mapValueJson(m, v, opts.div); };
+  auto valueJson = [&](const MapValue &v) {
+    return mapValueJson(m, v, opts.div);
+  };
 
-  out_ << "{\"type\": \"" << type << "\", \"data\": {" << jsonString(m.name) << ": ";
+  out_ << "{\"type\": \"" << type << "\", \"data\": {" << jsonString(m.name)
+       << ": ";
   bool keyless = es.size() == 1 && es.front()->key.empty();
   if (keyless) {
     out_ << valueJson(es.front()->value);
@@ -158,7 +166,8 @@ void JsonOutput::printMap(const MapDump &m, const PrintOptions &opts) {
     for (size_t i = 0; i < es.size(); ++i) {
       if (i)
         out_ << ", ";
-      out_ << keyString(es[i]->key, symbolize_) << ": " << valueJson(es[i]->value);
+      out_ << keyString(es[i]->key, symbolize_) << ": "
+           << valueJson(es[i]->value);
     }
     out_ << "}";
   }
@@ -186,14 +195,15 @@ void JsonOutput::printPrintf(std::string_view text) {
 }
 
 void JsonOutput::printTime(std::string_view fmt, WallTime when) {
-  out_ << "{\"type\": \"time\", \"data\": " << jsonString(formatWallTime(fmt, when))
-       << "}\n";
+  out_ << "{\"type\": \"time\", \"data\": "
+       << jsonString(formatWallTime(fmt, when)) << "}\n";
   out_.flush();
 }
 
 static std::string lossJson(const LossCounts &l) {
-  return "{\"ringbuf\": " + std::to_string(l.ringbuf) + ", \"map_full\": " +
-         std::to_string(l.mapFull) + ", \"evicted\": " + std::to_string(l.evicted) +
+  return "{\"ringbuf\": " + std::to_string(l.ringbuf) +
+         ", \"map_full\": " + std::to_string(l.mapFull) +
+         ", \"evicted\": " + std::to_string(l.evicted) +
          ", \"late\": " + std::to_string(l.late) + "}";
 }
 
@@ -210,14 +220,17 @@ void JsonOutput::printWindow(const WindowDump &w) {
     std::vector<const WindowEntry *> es;
     for (const WindowEntry &e : w.entries)
       es.push_back(&e);
-    std::stable_sort(es.begin(), es.end(), [](const WindowEntry *a, const WindowEntry *b) {
-      return keyLess(a->key, b->key);
-    });
-    std::stable_sort(es.begin(), es.end(), [](const WindowEntry *a, const WindowEntry *b) {
-      return a->number < b->number;
-    });
+    std::stable_sort(es.begin(), es.end(),
+                     [](const WindowEntry *a, const WindowEntry *b) {
+                       return keyLess(a->key, b->key);
+                     });
+    std::stable_sort(es.begin(), es.end(),
+                     [](const WindowEntry *a, const WindowEntry *b) {
+                       return a->number < b->number;
+                     });
     for (size_t i = 0; i < es.size(); ++i)
-      out_ << (i ? ", " : "") << "{\"key\": " << keyArray(es[i]->key, symbolize_)
+      out_ << (i ? ", " : "")
+           << "{\"key\": " << keyArray(es[i]->key, symbolize_)
            << ", \"value\": " << numberJson(es[i]->number) << "}";
   } else {
     MapDump m;
@@ -230,7 +243,8 @@ void JsonOutput::printWindow(const WindowDump &w) {
       m.entries.push_back(MapEntry{e.key, e.value});
     std::vector<const MapEntry *> es = orderedEntries(m);
     for (size_t i = 0; i < es.size(); ++i)
-      out_ << (i ? ", " : "") << "{\"key\": " << keyArray(es[i]->key, symbolize_)
+      out_ << (i ? ", " : "")
+           << "{\"key\": " << keyArray(es[i]->key, symbolize_)
            << ", \"value\": " << mapValueJson(m, es[i]->value, 1) << "}";
   }
   out_ << "]}}\n";
@@ -246,8 +260,9 @@ void JsonOutput::printAlert(const AlertRecord &a) {
   for (size_t i = 0; i < a.key.size(); ++i)
     out_ << (i ? ", " : "") << jsonString(a.key[i].first) << ": "
          << keyPartJson(a.key[i].second, symbolize_);
-  out_ << "}, \"ts_ns\": " << a.tsNs << ", \"window\": {\"start_ns\": "
-       << a.windowStartNs << ", \"end_ns\": " << a.windowEndNs << "}";
+  out_ << "}, \"ts_ns\": " << a.tsNs
+       << ", \"window\": {\"start_ns\": " << a.windowStartNs
+       << ", \"end_ns\": " << a.windowEndNs << "}";
   if (a.state == AlertRecord::State::Firing)
     out_ << ", \"summary\": " << jsonString(a.summary);
   out_ << ", \"values\": {";
@@ -257,10 +272,11 @@ void JsonOutput::printAlert(const AlertRecord &a) {
   out_ << "}";
   const Exemplar &x = a.exemplar;
   if (x.present) {
-    out_ << ", \"exemplar\": {\"comm\": " << jsonString(x.comm) << ", \"pid\": " << x.pid
-         << ", \"tid\": " << x.tid << ", \"ppid\": " << x.ppid << ", \"uid\": " << x.uid
-         << ", \"gid\": " << x.gid << ", \"cgroup\": " << x.cgroup << ", \"cpu\": " << x.cpu
-         << ", \"ts_ns\": " << x.tsNs;
+    out_ << ", \"exemplar\": {\"comm\": " << jsonString(x.comm)
+         << ", \"pid\": " << x.pid << ", \"tid\": " << x.tid
+         << ", \"ppid\": " << x.ppid << ", \"uid\": " << x.uid
+         << ", \"gid\": " << x.gid << ", \"cgroup\": " << x.cgroup
+         << ", \"cpu\": " << x.cpu << ", \"ts_ns\": " << x.tsNs;
     if (!x.kstack.empty())
       out_ << ", \"kstack\": " << stackArray(x.kstack, false, symbolize_);
     if (!x.ustack.empty())
@@ -280,7 +296,8 @@ void JsonOutput::printAlert(const AlertRecord &a) {
 }
 
 void JsonOutput::printLost(uint64_t count, std::string_view) {
-  out_ << "{\"type\": \"lost_events\", \"data\": {\"events\": " << count << "}}\n";
+  out_ << "{\"type\": \"lost_events\", \"data\": {\"events\": " << count
+       << "}}\n";
   out_.flush();
 }
 

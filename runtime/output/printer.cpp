@@ -53,7 +53,8 @@ std::string renderStack(const std::vector<uint64_t> &frames, bool user,
       out += symbolize(a, user);
     } else {
       char buf[32];
-      std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(a));
+      std::snprintf(buf, sizeof buf, "0x%llx",
+                    static_cast<unsigned long long>(a));
       out += buf;
     }
     out += '\n';
@@ -102,7 +103,9 @@ std::vector<const MapEntry *> orderedEntries(const MapDump &map, uint64_t top) {
   es.reserve(map.entries.size());
   for (const MapEntry &e : map.entries)
     es.push_back(&e);
-  auto byKey = [](const MapEntry *a, const MapEntry *b) { return keyLess(a->key, b->key); };
+  auto byKey = [](const MapEntry *a, const MapEntry *b) {
+    return keyLess(a->key, b->key);
+  };
   switch (map.kind) {
   case MapValueKind::Plain:
     if (!es.empty() && es.front()->value.isString) {
@@ -118,29 +121,35 @@ std::vector<const MapEntry *> orderedEntries(const MapDump &map, uint64_t top) {
     // same bytes every time.
     bool isSigned = map.kind != MapValueKind::Count && map.isSigned;
     std::stable_sort(es.begin(), es.end(), byKey);
-    std::stable_sort(es.begin(), es.end(), [&](const MapEntry *a, const MapEntry *b) {
-      if (isSigned)
-        return a->value.scalar < b->value.scalar;
-      return static_cast<uint64_t>(a->value.scalar) < static_cast<uint64_t>(b->value.scalar);
-    });
+    std::stable_sort(es.begin(), es.end(),
+                     [&](const MapEntry *a, const MapEntry *b) {
+                       if (isSigned)
+                         return a->value.scalar < b->value.scalar;
+                       return static_cast<uint64_t>(a->value.scalar) <
+                              static_cast<uint64_t>(b->value.scalar);
+                     });
     break;
   }
   case MapValueKind::Avg:
   case MapValueKind::Stats:
     std::stable_sort(es.begin(), es.end(), byKey);
-    std::stable_sort(es.begin(), es.end(), [](const MapEntry *a, const MapEntry *b) {
-      return averageOf(a->value) < averageOf(b->value);
-    });
+    std::stable_sort(es.begin(), es.end(),
+                     [](const MapEntry *a, const MapEntry *b) {
+                       return averageOf(a->value) < averageOf(b->value);
+                     });
     break;
   case MapValueKind::Hist:
   case MapValueKind::Lhist: {
     std::stable_sort(es.begin(), es.end(), byKey);
-    std::stable_sort(es.begin(), es.end(), [](const MapEntry *a, const MapEntry *b) {
-      uint64_t ta = 0, tb = 0;
-      for (uint64_t x : a->value.buckets) ta += x;
-      for (uint64_t x : b->value.buckets) tb += x;
-      return ta < tb;
-    });
+    std::stable_sort(es.begin(), es.end(),
+                     [](const MapEntry *a, const MapEntry *b) {
+                       uint64_t ta = 0, tb = 0;
+                       for (uint64_t x : a->value.buckets)
+                         ta += x;
+                       for (uint64_t x : b->value.buckets)
+                         tb += x;
+                       return ta < tb;
+                     });
     break;
   }
   }
@@ -216,8 +225,8 @@ std::string formatNumber(double v) {
   return s;
 }
 
-std::unique_ptr<OutputFormat> makeOutput(std::string_view format, std::ostream &out,
-                                         std::ostream &err) {
+std::unique_ptr<OutputFormat> makeOutput(std::string_view format,
+                                         std::ostream &out, std::ostream &err) {
   if (format == "text")
     return std::make_unique<TextOutput>(out, err);
   if (format == "json")
@@ -230,11 +239,12 @@ std::string formatQuantity(double v, Quantity q) {
   double a = std::fabs(v);
   switch (q.base) {
   case Quantity::Plain:
-  case Quantity::Count:
-    return formatNumber(v) + rate;
+  case Quantity::Count: return formatNumber(v) + rate;
   case Quantity::Duration: {
-    static const struct { double ns; const char *unit; } units[] = {
-        {1e9, "s"}, {1e6, "ms"}, {1e3, "us"}, {1, "ns"}};
+    static const struct {
+      double ns;
+      const char *unit;
+    } units[] = {{1e9, "s"}, {1e6, "ms"}, {1e3, "us"}, {1, "ns"}};
     for (const auto &u : units)
       if (a >= u.ns || u.ns == 1)
         return formatNumber(v / u.ns) + u.unit + rate;
@@ -256,9 +266,10 @@ std::string formatQuantity(double v, Quantity q) {
 
 std::string formatSeconds(uint64_t ns) {
   char buf[48];
-  std::snprintf(buf, sizeof buf, "%llu.%03llus",
-                static_cast<unsigned long long>(ns / 1000000000ULL),
-                static_cast<unsigned long long>(ns % 1000000000ULL / 1000000ULL));
+  std::snprintf(
+      buf, sizeof buf, "%llu.%03llus",
+      static_cast<unsigned long long>(ns / 1000000000ULL),
+      static_cast<unsigned long long>(ns % 1000000000ULL / 1000000ULL));
   return buf;
 }
 

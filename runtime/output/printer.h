@@ -51,14 +51,14 @@ struct WindowEntry {
 /// One closed window of a windowed map (`@forks = rate() over 1s`): what the
 /// evaluator hands over when the watermark passes the window's end.
 struct WindowDump {
-  std::string map;          ///< "@forks"
-  std::string aggregation;  ///< "rate", "slope", "count", "hist", ...
-  Quantity quantity;        ///< of the values: decides JSON "unit"
+  std::string map;                  ///< "@forks"
+  std::string aggregation;          ///< "rate", "slope", "count", "hist", ...
+  Quantity quantity;                ///< of the values: decides JSON "unit"
   uint64_t overNs = 0, everyNs = 0; ///< everyNs == overNs: tumbling
   uint64_t startNs = 0, endNs = 0;  ///< from the session origin
-  bool partial = false;     ///< closed early, at exit
+  bool partial = false;             ///< closed early, at exit
   LossCounts lost;
-  bool numeric = false;     ///< values are WindowEntry::number (floats)
+  bool numeric = false; ///< values are WindowEntry::number (floats)
   MapValueKind kind = MapValueKind::Count; ///< when !numeric
   bool isSigned = true;
   int64_t lhistMin = 0, lhistMax = 0, lhistStep = 1;
@@ -79,26 +79,27 @@ struct Exemplar {
 /// One state change of one alert instance (spec §10.3, §13.4).
 struct AlertRecord {
   enum class State : uint8_t { Pending, Firing, Resolved };
-  std::string name;         ///< "fork_storm"
+  std::string name; ///< "fork_storm"
   State state = State::Firing;
   /// The key variables without `$` and their values; empty when unkeyed.
   std::vector<std::pair<std::string, KeyPart>> key;
-  uint64_t tsNs = 0;        ///< the evaluation time, from the session origin
+  uint64_t tsNs = 0; ///< the evaluation time, from the session origin
   uint64_t windowStartNs = 0, windowEndNs = 0; ///< the window evaluated
-  std::string summary;      ///< Firing: summary() or the default summary
+  std::string summary; ///< Firing: summary() or the default summary
   /// The map values COND read: "@forks[1234]" and the value.
   std::vector<std::pair<std::string, double>> values;
   Exemplar exemplar;
-  LossCounts lost;          ///< any loss makes the record degraded
+  LossCounts lost; ///< any loss makes the record degraded
   // Resolved only:
-  uint64_t firedNs = 0;     ///< how long it fired
+  uint64_t firedNs = 0; ///< how long it fired
   uint64_t repeats = 0;
   double peak = 0;
   Quantity peakQuantity;    ///< prints the peak with its unit
   bool stillFiring = false; ///< resolved because the session ended
 };
 
-const char *alertStateName(AlertRecord::State s); ///< "PENDING", "FIRING", "RESOLVED"
+const char *
+alertStateName(AlertRecord::State s); ///< "PENDING", "FIRING", "RESOLVED"
 
 /// The printable part of a kernel exemplar: times made relative to the
 /// session origin (kernel ns). Stacks are left empty; the caller resolves
@@ -137,7 +138,8 @@ public:
   /// One alert state change.
   virtual void printAlert(const AlertRecord &a) = 0;
   /// `count` events of kind `counter` lost outside windows in the last second.
-  virtual void printLost(uint64_t count, std::string_view counter = "ringbuf") = 0;
+  virtual void printLost(uint64_t count,
+                         std::string_view counter = "ringbuf") = 0;
   /// The session's total loss, at exit; prints nothing when it is zero.
   virtual void printLostTotal(const LossCounts &lost) = 0;
 
@@ -180,8 +182,8 @@ public:
 };
 
 /// "text" or "json" (the -f argument); nullptr for anything else.
-std::unique_ptr<OutputFormat> makeOutput(std::string_view format, std::ostream &out,
-                                         std::ostream &err);
+std::unique_ptr<OutputFormat> makeOutput(std::string_view format,
+                                         std::ostream &out, std::ostream &err);
 
 //===-- Helpers shared by the printers (and useful to the runtime) --------===//
 
@@ -190,7 +192,8 @@ std::unique_ptr<OutputFormat> makeOutput(std::string_view format, std::ostream &
 bool keyLess(const std::vector<KeyPart> &a, const std::vector<KeyPart> &b);
 
 /// Entries in bpftrace's print order (see docs/output.md), `top` applied.
-std::vector<const MapEntry *> orderedEntries(const MapDump &map, uint64_t top = 0);
+std::vector<const MapEntry *> orderedEntries(const MapDump &map,
+                                             uint64_t top = 0);
 
 /// A stack as bpftrace renders it: a leading newline, then one frame a
 /// line, each indented by `indent` spaces (4 in map keys, 8 in printf and

@@ -28,7 +28,9 @@ std::string keyText(const std::vector<KeyPart> &key, const Symbolizer &sym) {
     case KeyPart::Kind::Int: s += std::to_string(p.i); break;
     case KeyPart::Kind::Uint: s += std::to_string(p.u); break;
     case KeyPart::Kind::String: s += p.s; break;
-    case KeyPart::Kind::Stack: s += renderStack(p.stack, p.userStack, 4, sym); break;
+    case KeyPart::Kind::Stack:
+      s += renderStack(p.stack, p.userStack, 4, sym);
+      break;
     }
   }
   return s + "]";
@@ -63,14 +65,16 @@ std::string quoteIfNeeded(const std::string &s) {
 // bpftrace prints the banner on stdout; obs on stderr (spec §13.1), so that
 // stdout holds only what the program prints.
 void TextOutput::printAttached(uint64_t probes) {
-  err_ << "Attaching " << probes << (probes == 1 ? " probe...\n" : " probes...\n");
+  err_ << "Attaching " << probes
+       << (probes == 1 ? " probe...\n" : " probes...\n");
   err_.flush();
 }
 
 void TextOutput::printExitSeparator() { out_ << "\n\n"; }
 
 /// The lines of a non-empty map dump, bpftrace's layout.
-static std::string mapBody(const MapDump &m, const std::vector<const MapEntry *> &es,
+static std::string mapBody(const MapDump &m,
+                           const std::vector<const MapEntry *> &es,
                            const PrintOptions &opts, const Symbolizer &sym) {
   std::string out;
   switch (m.kind) {
@@ -102,7 +106,8 @@ static std::string mapBody(const MapDump &m, const std::vector<const MapEntry *>
   }
   default:
     for (const MapEntry *e : es)
-      out += m.name + keyText(e->key, sym) + ": " + scalarText(m, e->value, opts.div) + "\n";
+      out += m.name + keyText(e->key, sym) + ": " +
+             scalarText(m, e->value, opts.div) + "\n";
     break;
   }
   return out;
@@ -120,7 +125,9 @@ void TextOutput::printValue(const KeyPart &v) {
   case KeyPart::Kind::Int: out_ << v.i; break;
   case KeyPart::Kind::Uint: out_ << v.u; break;
   case KeyPart::Kind::String: out_ << v.s; break;
-  case KeyPart::Kind::Stack: out_ << renderStack(v.stack, v.userStack, 8, symbolize_); break;
+  case KeyPart::Kind::Stack:
+    out_ << renderStack(v.stack, v.userStack, 8, symbolize_);
+    break;
   }
   out_ << "\n";
   out_.flush();
@@ -137,9 +144,14 @@ void TextOutput::printTime(std::string_view fmt, WallTime when) {
 }
 
 static std::string durationText(uint64_t ns) {
-  static const struct { uint64_t ns; const char *unit; } units[] = {
-      {3600000000000ULL, "h"}, {60000000000ULL, "m"}, {1000000000ULL, "s"},
-      {1000000ULL, "ms"}, {1000ULL, "us"}};
+  static const struct {
+    uint64_t ns;
+    const char *unit;
+  } units[] = {{3600000000000ULL, "h"},
+               {60000000000ULL, "m"},
+               {1000000000ULL, "s"},
+               {1000000ULL, "ms"},
+               {1000ULL, "us"}};
   for (const auto &u : units)
     if (ns != 0 && ns % u.ns == 0)
       return std::to_string(ns / u.ns) + u.unit;
@@ -152,7 +164,8 @@ void TextOutput::printWindow(const WindowDump &w) {
   out_ << w.map << " over " << durationText(w.overNs);
   if (w.everyNs != 0 && w.everyNs != w.overNs)
     out_ << " every " << durationText(w.everyNs);
-  out_ << " [" << formatSeconds(w.startNs) << ", " << formatSeconds(w.endNs) << ")";
+  out_ << " [" << formatSeconds(w.startNs) << ", " << formatSeconds(w.endNs)
+       << ")";
   if (w.lost.total())
     out_ << " lost " << w.lost.total();
   if (w.partial)
@@ -162,14 +175,17 @@ void TextOutput::printWindow(const WindowDump &w) {
     std::vector<const WindowEntry *> es;
     for (const WindowEntry &e : w.entries)
       es.push_back(&e);
-    std::stable_sort(es.begin(), es.end(), [](const WindowEntry *a, const WindowEntry *b) {
-      return keyLess(a->key, b->key);
-    });
-    std::stable_sort(es.begin(), es.end(), [](const WindowEntry *a, const WindowEntry *b) {
-      return a->number < b->number;
-    });
+    std::stable_sort(es.begin(), es.end(),
+                     [](const WindowEntry *a, const WindowEntry *b) {
+                       return keyLess(a->key, b->key);
+                     });
+    std::stable_sort(es.begin(), es.end(),
+                     [](const WindowEntry *a, const WindowEntry *b) {
+                       return a->number < b->number;
+                     });
     for (const WindowEntry *e : es)
-      out_ << w.map << keyText(e->key, symbolize_) << ": " << formatNumber(e->number) << "\n";
+      out_ << w.map << keyText(e->key, symbolize_) << ": "
+           << formatNumber(e->number) << "\n";
   } else if (!w.entries.empty()) {
     MapDump m;
     m.name = w.map;
@@ -199,7 +215,8 @@ static std::string lossBreakdown(const LossCounts &l) {
   std::string s;
   auto add = [&](const char *name, uint64_t n) {
     if (n)
-      s += (s.empty() ? "" : ", ") + std::string(name) + " " + std::to_string(n);
+      s +=
+          (s.empty() ? "" : ", ") + std::string(name) + " " + std::to_string(n);
   };
   add("ringbuf", l.ringbuf);
   add("map_full", l.mapFull);
@@ -213,13 +230,13 @@ void TextOutput::printAlert(const AlertRecord &a) {
   if (!a.key.empty()) {
     out_ << "[";
     for (size_t i = 0; i < a.key.size(); ++i)
-      out_ << (i ? ", " : "") << a.key[i].first << "=" << keyValueText(a.key[i].second);
+      out_ << (i ? ", " : "") << a.key[i].first << "="
+           << keyValueText(a.key[i].second);
     out_ << "]";
   }
   out_ << " " << alertStateName(a.state) << " at " << formatSeconds(a.tsNs);
   switch (a.state) {
-  case AlertRecord::State::Pending:
-    break;
+  case AlertRecord::State::Pending: break;
   case AlertRecord::State::Firing:
     if (!a.summary.empty())
       out_ << ": " << a.summary;
@@ -248,22 +265,24 @@ void TextOutput::printAlert(const AlertRecord &a) {
   }
   if (a.lost.total())
     out_ << "  degraded: " << a.lost.total() << " events lost in window ["
-         << formatSeconds(a.windowStartNs) << ", " << formatSeconds(a.windowEndNs)
-         << ") (" << lossBreakdown(a.lost) << ")\n";
+         << formatSeconds(a.windowStartNs) << ", "
+         << formatSeconds(a.windowEndNs) << ") (" << lossBreakdown(a.lost)
+         << ")\n";
   out_.flush();
 }
 
 void TextOutput::printLost(uint64_t count, std::string_view counter) {
-  err_ << "obsc: lost " << count << (count == 1 ? " event (" : " events (") << counter
-       << ") in the last second\n";
+  err_ << "obsc: lost " << count << (count == 1 ? " event (" : " events (")
+       << counter << ") in the last second\n";
   err_.flush();
 }
 
 void TextOutput::printLostTotal(const LossCounts &lost) {
   if (!lost.total())
     return;
-  err_ << "obsc: lost " << lost.total() << (lost.total() == 1 ? " event" : " events")
-       << " in total (" << lossBreakdown(lost) << ")\n";
+  err_ << "obsc: lost " << lost.total()
+       << (lost.total() == 1 ? " event" : " events") << " in total ("
+       << lossBreakdown(lost) << ")\n";
   err_.flush();
 }
 

@@ -7,6 +7,9 @@
 // order; the dumps here list entries in the order bpftrace printed them.
 //
 //===----------------------------------------------------------------------===//
+// Golden lines stay one per source line, as bpftrace printed them.
+// clang-format off
+
 #include "runtime/output/format.h"
 #include "runtime/output/histogram.h"
 #include "runtime/output/printer.h"
