@@ -37,11 +37,15 @@ public:
   bool recentLexError() const {
     return lexErrorAt_ != 0 && lexErrorAt_ + 1 >= count_;
   }
+  /// Errors of one file after which the lexer reports "too many errors" and
+  /// ends the input, so that junk cannot flood the output.
+  static constexpr unsigned kErrorLimit = 100;
   /// The brace depth after the last token.
   int depth() const { return depth_; }
 
 private:
   int scan(OBSYYSTYPE *value);
+  bool tooManyErrors();
   int lexAttach(OBSYYSTYPE *value);
   int lexString(OBSYYSTYPE *value);
   int lexNumber(OBSYYSTYPE *value);
@@ -59,6 +63,8 @@ private:
   int prev_ = 0, prevPrev_ = 0;
   uint32_t prevEnd_ = 0, prevPrevEnd_ = 0;
   uint64_t count_ = 0, lexErrorAt_ = 0;
+  unsigned startErrors_ = 0;
+  bool gaveUp_ = false;
 };
 
 /// What the Bison actions see through %parse-param.

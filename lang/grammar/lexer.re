@@ -124,6 +124,7 @@ Lexer::Lexer(ASTContext &ctx, Diagnostics &diags, const SourceFile &file,
   begin_ = reinterpret_cast<const unsigned char *>(file.text().c_str());
   cur_ = tok_ = begin_;
   lim_ = begin_ + file.text().size();
+  startErrors_ = diags.errorCount();
 }
 
 SourceRange Lexer::here(const unsigned char *b, const unsigned char *e) const {
@@ -169,8 +170,21 @@ void Lexer::skipToTopLevel() {
   }
 }
 
+bool Lexer::tooManyErrors() {
+  if (!gaveUp_ && diags_.errorCount() - startErrors_ >= kErrorLimit) {
+    gaveUp_ = true;
+    diags_.report(DiagKind::syntax_error, here(cur_, cur_),
+                  {"too many errors; giving up on this file"});
+  }
+  if (gaveUp_)
+    tok_ = cur_ = lim_;
+  return gaveUp_;
+}
+
 int Lexer::scan(OBSYYSTYPE *value) {
   for (;;) {
+    if (tooManyErrors())
+      return 0;
     tok_ = cur_;
     /*!re2c
       $ { return 0; }
@@ -288,6 +302,12 @@ int Lexer::scan(OBSYYSTYPE *value) {
             shown = text(tok_, cur_);
           }
         }
+        // A run of control bytes is one report.
+        if (*tok_ < 0x20 || *tok_ == 0x7f || *tok_ >= 0x80)
+          while (cur_ < lim_ && (*cur_ == 0 || *cur_ == 0x7f ||
+                                 (*cur_ >= 0x80 && *cur_ < 0xc2) ||
+                                 *cur_ >= 0xf5))
+            ++cur_;
         diags_.report(DiagKind::unexpected_char, here(tok_, cur_), {shown});
         continue;
       }
