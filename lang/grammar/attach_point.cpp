@@ -112,13 +112,13 @@ public:
       return false;
     }
     ap_.kind = pn->kind;
-    std::string_view rest =
-        colon == std::string_view::npos ? std::string_view() : text.substr(colon + 1);
+    std::string_view rest = colon == std::string_view::npos
+                                ? std::string_view()
+                                : text.substr(colon + 1);
     bool hasRest = colon != std::string_view::npos;
     switch (ap_.kind) {
     case ProbeKind::Begin:
-    case ProbeKind::End:
-      return !hasRest || bad(word + " takes no arguments");
+    case ProbeKind::End: return !hasRest || bad(word + " takes no arguments");
     case ProbeKind::Tracepoint: {
       auto f = split(rest, 2);
       if (f.size() != 2 || f[0].empty() || f[1].empty())
@@ -136,8 +136,9 @@ public:
       ap_.func = f.back();
       if (ap_.func.empty() || (f.size() == 2 && f[0].empty()))
         return bad(std::string("expected ") + pn->name +
-                   (ap_.kind == ProbeKind::RawTracepoint ? ":EVENT"
-                                                         : ":[MODULE:]FUNCTION"));
+                   (ap_.kind == ProbeKind::RawTracepoint
+                        ? ":EVENT"
+                        : ":[MODULE:]FUNCTION"));
       return true;
     }
     case ProbeKind::Kprobe:
@@ -184,7 +185,8 @@ public:
       auto f = split(rest, 2);
       if (f.size() != 2 || f[0].empty() || f[1].empty())
         return bad(std::string("expected ") + pn->name + ":UNIT:N, as in " +
-                   pn->name + (ap_.kind == ProbeKind::Profile ? ":hz:99" : ":s:1"));
+                   pn->name +
+                   (ap_.kind == ProbeKind::Profile ? ":hz:99" : ":s:1"));
       if (f[0] != "hz" && f[0] != "s" && f[0] != "ms" && f[0] != "us")
         return bad("unknown unit '" + f[0] + "'; expected hz, s, ms or us");
       ap_.target = f[0];

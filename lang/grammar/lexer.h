@@ -58,7 +58,7 @@ private:
   Diagnostics &diags_;
   uint32_t fileId_;
   const unsigned char *begin_, *cur_, *lim_, *tok_, *mar_ = nullptr,
-      *ctxm_ = nullptr;
+                                                    *ctxm_ = nullptr;
   int depth_ = 0;
   int prev_ = 0, prevPrev_ = 0;
   uint32_t prevEnd_ = 0, prevPrevEnd_ = 0;

@@ -10,8 +10,8 @@
 #include "lang/grammar/parser.h"
 
 #include <cstring>
-#include <type_traits>
 #include <string>
+#include <type_traits>
 
 namespace obs {
 
@@ -221,8 +221,8 @@ bool tooDeep(const Expr *e, unsigned d) {
           return tooDeep(n.args, d + 1);
         else if constexpr (std::is_same_v<T, Tuple>)
           return tooDeep(n.elems, d + 1);
-        else if constexpr (std::is_same_v<T, Unary> || std::is_same_v<T, Cast> ||
-                           std::is_same_v<T, Sizeof>)
+        else if constexpr (std::is_same_v<T, Unary> ||
+                           std::is_same_v<T, Cast> || std::is_same_v<T, Sizeof>)
           return tooDeep(n.operand, d + 1);
         else if constexpr (std::is_same_v<T, Binary>)
           return tooDeep(n.lhs, d + 1) || tooDeep(n.rhs, d + 1);
@@ -250,10 +250,19 @@ bool refuseDeep(ParseState &ps, SourceRange r, bool deep) {
 /// Tokens after which an expression may have ended.
 bool endsExpression(int tok) {
   switch (tok) {
-  case IDENT: case VAR: case MAP: case INT: case FLOAT: case QUANTITY:
-  case STRING: case POSITIONAL: case POSCOUNT: case ')': case ']':
-  case INCR: case DECR:
-    return true;
+  case IDENT:
+  case VAR:
+  case MAP:
+  case INT:
+  case FLOAT:
+  case QUANTITY:
+  case STRING:
+  case POSITIONAL:
+  case POSCOUNT:
+  case ')':
+  case ']':
+  case INCR:
+  case DECR: return true;
   }
   return false;
 }
@@ -261,7 +270,8 @@ bool endsExpression(int tok) {
 } // namespace
 
 void addProbe(ParseState &ps, Probe *p) {
-  if (!refuseDeep(ps, p->range, tooDeep(p->predicate, 0) || tooDeep(p->body, 0)))
+  if (!refuseDeep(ps, p->range,
+                  tooDeep(p->predicate, 0) || tooDeep(p->body, 0)))
     ps.into.probes.push_back(p);
 }
 

@@ -1,4 +1,5 @@
-//===- grammar_driver.cpp - obs-parse-test, a driver for the grammar stage -===//
+//===- grammar_driver.cpp - obs-parse-test, a driver for the grammar stage
+//-===//
 //
 // Tests lang/grammar without obsc. Accepts the same words obsc will:
 //   obs-parse-test [check] [--dump=tokens|ast] (FILE | -e PROG)
@@ -36,7 +37,8 @@ int main(int argc, char **argv) {
     else
       return usage();
   }
-  if (haveProg == !file.empty() || (!dump.empty() && dump != "tokens" && dump != "ast"))
+  if (haveProg == !file.empty() ||
+      (!dump.empty() && dump != "tokens" && dump != "ast"))
     return usage();
 
   SourceManager sm;
