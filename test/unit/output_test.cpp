@@ -13,6 +13,7 @@
 #include "runtime/output/format.h"
 #include "runtime/output/histogram.h"
 #include "runtime/output/printer.h"
+#include "runtime/output/window_adapter.h"
 
 #include <gtest/gtest.h>
 
@@ -1077,6 +1078,78 @@ TEST(OutputAlerts, ExemplarFromKernel) {
   EXPECT_EQ(e.tsNs, 12010000000ULL);
   EXPECT_EQ(e.tid, 1235u);
   EXPECT_EQ(e.cgroup, 7u);
+}
+
+TEST(OutputWindows, FromTimeEngine) {
+  window::WindowSpec rate;
+  rate.name = "@forks";
+  rate.function = window::WindowFunction::Rate;
+  rate.overNs = kSec;
+  window::WindowResult r;
+  r.spec = &rate;
+  r.startNs = 12 * kSec;
+  r.endNs = 13 * kSec;
+  window::WindowEntry a, b, undefined;
+  a.key = 0;
+  a.value.number = 5000;
+  b.key = 1;
+  b.value.number = 2;
+  undefined.key = 2;
+  undefined.value.defined = false;
+  r.entries = {a, b, undefined};
+  KeyDecoder keys = [](window::KeyId id) {
+    static const int64_t pids[] = {1234, 1, 99};
+    return std::vector<KeyPart>{I(pids[id])};
+  };
+  std::ostringstream os;
+  TextOutput out(os);
+  out.printWindow(windowDumpFrom(r, keys, Quantity{Quantity::Count, true}));
+
+  window::WindowSpec hist;
+  hist.name = "@lat";
+  hist.function = window::WindowFunction::Hist;
+  hist.overNs = 10 * kSec;
+  hist.everyNs = kSec;
+  window::WindowResult h;
+  h.spec = &hist;
+  h.startNs = 0;
+  h.endNs = 10 * kSec;
+  h.lost.late = 1;
+  h.buckets.assign(66, 0);
+  h.buckets[3] = 4; // [2, 4)
+  window::WindowEntry he;
+  he.key = 0;
+  he.value.bucketOffset = 0;
+  he.value.bucketCount = 66;
+  h.entries = {he};
+  out.printWindow(windowDumpFrom(h, [](window::KeyId) { return std::vector<KeyPart>{S("sda")}; }));
+  EXPECT_EQ(os.str(),
+            "@forks over 1s [12.000s, 13.000s):\n"
+            "@forks[1]: 2\n"
+            "@forks[1234]: 5000\n"
+            "@lat over 10s every 1s [0.000s, 10.000s) lost 1:\n"
+            "@lat[sda]: \n"
+            "[2, 4)                 4 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
+            "\n");
+
+  window::AlertSpec spec;
+  spec.name = "fork_storm";
+  window::AlertTransition t;
+  t.spec = &spec;
+  t.kind = window::AlertTransition::Kind::Resolved;
+  t.atNs = 21 * kSec;
+  t.firedNs = 8 * kSec;
+  t.repeats = 7;
+  t.peak = 5000;
+  t.hasExemplar = true;
+  t.exemplar.ts = 100 + 12010000000ULL;
+  std::memcpy(t.exemplar.comm, "bash", 5);
+  AlertRecord rec = alertRecordFrom(t, 100);
+  EXPECT_EQ(rec.name, "fork_storm");
+  EXPECT_EQ(rec.state, AlertRecord::State::Resolved);
+  EXPECT_EQ(rec.exemplar.tsNs, 12010000000ULL);
+  EXPECT_EQ(rec.exemplar.comm, "bash");
+  EXPECT_EQ(rec.repeats, 7u);
 }
 
 TEST(OutputFactory, MakeOutput) {
