@@ -303,6 +303,15 @@ void reportSyntaxError(ParseState &ps, SourceRange at, const char *unexpected,
   std::string what = unexpected;
   bool closing = what == "')'" || what == "']'" || what == "'}'";
   uint32_t before = ps.lex.endBeforeLookahead();
+  bool closesBlock = false;
+  for (const char *e : expected)
+    closesBlock |= std::strcmp(e, "'}'") == 0;
+  if (atEnd && closesBlock) {
+    ps.diags.report(DiagKind::syntax_error,
+                    SourceRange{at.file, before, before},
+                    {"unexpected end of file, expected '}'"});
+    return;
+  }
   if (wantsSemi && !closing && endsExpression(ps.lex.beforeLookahead())) {
     // Point just past the expression, as a C compiler does.
     uint32_t e = before;
