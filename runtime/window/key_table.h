@@ -18,7 +18,7 @@ namespace obs::window {
 class KeyTable {
 public:
   explicit KeyTable(uint32_t keySize) : keySize_(keySize) {
-    slots_.assign(64, kEmpty);
+    slots_.assign(64, Entry{0, kEmpty});
   }
 
   uint32_t keySize() const { return keySize_; }
@@ -31,73 +31,94 @@ public:
       count_ = 1;
       return 0;
     }
-    uint64_t h = hash(key);
+    uint64_t tag, h = hash(key, tag);
     size_t mask = slots_.size() - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
-      uint32_t id = slots_[i];
-      if (id == kEmpty)
-        return insert(key, i);
-      if (std::memcmp(bytes(id), key, keySize_) == 0)
-        return id;
+      const Entry &e = slots_[i];
+      if (e.id == kEmpty)
+        return insert(key, tag, i);
+      if (e.tag == tag && (keySize_ <= 8 || std::memcmp(bytes(e.id), key, keySize_) == 0))
+        return e.id;
     }
   }
 
-  /// The id of `key` if it was interned, else UINT32_MAX.
+  /// The id of `key` if it was interned, else kEmpty.
   KeyId find(const void *key) const {
     if (keySize_ == 0)
       return count_ ? 0 : kEmpty;
-    uint64_t h = hash(key);
+    uint64_t tag, h = hash(key, tag);
     size_t mask = slots_.size() - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
-      uint32_t id = slots_[i];
-      if (id == kEmpty)
+      const Entry &e = slots_[i];
+      if (e.id == kEmpty)
         return kEmpty;
-      if (std::memcmp(bytes(id), key, keySize_) == 0)
-        return id;
+      if (e.tag == tag && (keySize_ <= 8 || std::memcmp(bytes(e.id), key, keySize_) == 0))
+        return e.id;
     }
   }
 
   static constexpr uint32_t kEmpty = UINT32_MAX;
 
 private:
-  uint64_t hash(const void *key) const {
+  /// A table slot: the key itself when it fits in 8 bytes (so a lookup
+  /// touches one cache line), else its hash as a filter before memcmp.
+  struct Entry {
+    uint64_t tag;
+    uint32_t id;
+  };
+
+  uint64_t hash(const void *key, uint64_t &tag) const {
     const auto *p = static_cast<const uint8_t *>(key);
     uint64_t h = 0x9e3779b97f4a7c15ULL ^ keySize_;
-    uint32_t i = 0;
-    for (; i + 8 <= keySize_; i += 8) {
-      uint64_t w;
-      std::memcpy(&w, p + i, 8);
-      h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
-      h ^= h >> 31;
-    }
-    if (i < keySize_) {
+    if (keySize_ <= 8) {
       uint64_t w = 0;
-      std::memcpy(&w, p + i, keySize_ - i);
+      std::memcpy(&w, p, keySize_);
+      tag = w;
       h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
       h ^= h >> 31;
+    } else {
+      uint32_t i = 0;
+      for (; i + 8 <= keySize_; i += 8) {
+        uint64_t w;
+        std::memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+        h ^= h >> 31;
+      }
+      if (i < keySize_) {
+        uint64_t w = 0;
+        std::memcpy(&w, p + i, keySize_ - i);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+        h ^= h >> 31;
+      }
     }
     h *= 0x94d049bb133111ebULL;
-    return h ^ (h >> 29);
+    h ^= h >> 29;
+    if (keySize_ > 8)
+      tag = h;
+    return h;
   }
 
-  KeyId insert(const void *key, size_t at) {
+  KeyId insert(const void *key, uint64_t tag, size_t at) {
     KeyId id = count_++;
     bytes_.insert(bytes_.end(), static_cast<const uint8_t *>(key),
                   static_cast<const uint8_t *>(key) + keySize_);
-    slots_[at] = id;
+    slots_[at] = Entry{tag, id};
     if (size_t(count_) * 2 > slots_.size())
       rehash();
     return id;
   }
 
   void rehash() {
-    std::vector<uint32_t> n(slots_.size() * 2, kEmpty);
+    std::vector<Entry> n(slots_.size() * 2, Entry{0, kEmpty});
     size_t mask = n.size() - 1;
-    for (KeyId id = 0; id < count_; ++id) {
-      size_t i = hash(bytes(id)) & mask;
-      while (n[i] != kEmpty)
+    for (const Entry &e : slots_) {
+      if (e.id == kEmpty)
+        continue;
+      uint64_t tag;
+      size_t i = hash(bytes(e.id), tag) & mask;
+      while (n[i].id != kEmpty)
         i = (i + 1) & mask;
-      n[i] = id;
+      n[i] = e;
     }
     slots_.swap(n);
   }
@@ -105,7 +126,7 @@ private:
   uint32_t keySize_;
   uint32_t count_ = 0;
   std::vector<uint8_t> bytes_;
-  std::vector<uint32_t> slots_;
+  std::vector<Entry> slots_;
 };
 
 } // namespace obs::window
