@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "lang/grammar/parser.h"
+#include "lang/grammar/visitor.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -18,6 +19,50 @@ class NullBuffer : public std::streambuf {
 protected:
   int overflow(int c) override { return c; }
   std::streamsize xsputn(const char *, std::streamsize n) override { return n; }
+};
+
+/// Every node must carry a range inside the file, begin <= end.
+class RangeCheck : public obs::Visitor<RangeCheck> {
+public:
+  explicit RangeCheck(uint32_t size) : size_(size) {}
+  void check(obs::SourceRange r) {
+    if (r.begin > r.end || r.end > size_)
+      __builtin_trap();
+  }
+  // Every expression and statement passes through dispatch.
+  template <class N> void dispatch(obs::Expr &e, N &n) {
+    check(e.range);
+    Visitor::dispatch(e, n);
+  }
+  template <class N> void dispatch(obs::Stmt &s, N &n) {
+    check(s.range);
+    Visitor::dispatch(s, n);
+  }
+  void visitBlock(obs::Block &b) {
+    check(b.range);
+    Visitor::visitBlock(b);
+  }
+  void visitProbe(obs::Probe &p) {
+    check(p.range);
+    Visitor::visitProbe(p);
+  }
+  void visitAttachPoint(obs::AttachPoint &ap) { check(ap.range); }
+  void visitAlert(obs::Alert &a) {
+    check(a.range);
+    check(a.nameRange);
+    Visitor::visitAlert(a);
+  }
+  void visitImport(obs::Import &i) {
+    check(i.range);
+    Visitor::visitImport(i);
+  }
+  void visitParamDecl(obs::ParamDecl &d) {
+    check(d.range);
+    Visitor::visitParamDecl(d);
+  }
+
+private:
+  uint32_t size_;
 };
 
 } // namespace
@@ -37,6 +82,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   // A successful parse reports nothing; a failed one reports something.
   if (ok == diags.hasErrors())
     __builtin_trap();
+  RangeCheck(uint32_t(size)).visit(ctx.program);
   obs::dumpAST(null, sm, ctx.program);
   diags.print(null, sm);
   return 0;
