@@ -104,9 +104,11 @@ public:
       if (word == p.name)
         pn = &p;
     if (!pn) {
+      // Suggest full names only: one-letter aliases are close to everything.
       std::vector<std::string> names;
       for (const ProbeName &p : kProbeNames)
-        names.push_back(p.name);
+        if (std::string_view(p.name).size() > 2)
+          names.push_back(p.name);
       diags_.report(DiagKind::unknown_probe_type, ap_.range, {word})
           .suggest(word, names);
       return false;

@@ -12,6 +12,7 @@
 #include "parser.hpp"
 
 #include <string>
+#include <string_view>
 
 namespace obs {
 
@@ -40,6 +41,11 @@ public:
   /// Errors of one file after which the lexer reports "too many errors" and
   /// ends the input, so that junk cannot flood the output.
   static constexpr unsigned kErrorLimit = 100;
+  /// The source text of a range of this file.
+  std::string_view textOf(SourceRange r) const {
+    return std::string_view(reinterpret_cast<const char *>(begin_) + r.begin,
+                            r.end - r.begin);
+  }
   /// The brace depth after the last token.
   int depth() const { return depth_; }
 

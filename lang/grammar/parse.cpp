@@ -339,6 +339,12 @@ void reportSyntaxError(ParseState &ps, SourceRange at, const char *unexpected,
   std::string msg = "unexpected " + what;
   if (wants("attach point") && wants("'alert'")) {
     msg += ", expected a probe, 'alert', 'import' or 'param'";
+    if (what == "identifier") {
+      std::string word(ps.lex.textOf(at));
+      ps.diags.report(DiagKind::syntax_error, at, {msg})
+          .suggest(word, {"BEGIN", "END", "alert", "import", "param"});
+      return;
+    }
   } else if (wantsExpr) {
     msg += ", expected expression";
   } else if (!expected.empty() && expected.size() <= 4) {

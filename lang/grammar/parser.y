@@ -134,9 +134,9 @@ item: probe            { addProbe(ps, $1); }
   | import             { addImport(ps, $1); }
   | PARAM IDENT '=' expr ';' { addParam(ps, ps.ctx.make<ParamDecl>(@$, *$2, $4)); }
   | INCLUDE            { ps.into.includes.push_back(Include{@$, *$1}); }
-  | error block        { }
+  | error block        { yyerrok; }
   | error '}'          { ps.lex.skipToTopLevel(); }
-  | error ';'          { ps.lex.skipToTopLevel(); }
+  | error ';'          { ps.lex.skipToTopLevel(); yyerrok; }
   ;
 
 probe: attach_list pred_opt block { $$ = ps.ctx.make<Probe>(@$, *$1, $2, $3); }
