@@ -20,6 +20,8 @@ MapId TimeEngine::addMap(WindowSpec spec) {
 
 AlertId TimeEngine::addAlert(AlertSpec spec) {
   AlertId id = AlertId(alerts_.size());
+  // An alert reads at least one windowed map (sema checks it); one that
+  // reads none is never evaluated.
   uint64_t step = UINT64_MAX;
   for (MapId m : spec.maps) {
     step = std::min(step, maps_[m]->spec().step());
@@ -101,7 +103,8 @@ void TimeEngine::finish(uint64_t endNs) {
   }
   AlertSink sink = alertSink_ ? alertSink_ : AlertSink([](const AlertTransition &) {});
   for (auto &a : alerts_)
-    a->finish(end, maps_[a->spec().maps[0]]->keys(), sink);
+    if (!a->spec().maps.empty())
+      a->finish(end, maps_[a->spec().maps[0]]->keys(), sink);
   finished_ = true;
   updateNextClose();
 }

@@ -55,7 +55,10 @@ public:
 
   /// An event (or a drained ring-buffer record) from `cpu` at kernel time
   /// ts. Closes the windows the new watermark passes.
+  /// `cpu` must be below Options::cpus (larger ones count as the last).
   void observe(uint32_t cpu, uint64_t ts) {
+    if (cpu >= marks_.size()) [[unlikely]]
+      cpu = uint32_t(marks_.size() - 1);
     uint64_t &mark = marks_[cpu];
     if (ts <= mark)
       return;

@@ -12,6 +12,7 @@
 #include "runtime/window/window_math.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -101,5 +102,18 @@ struct WindowResult {
     return buckets.data() + v.bucketOffset;
   }
 };
+
+/// What reading `@m[key]` in an alert gives (spec §9.5): the function's
+/// value; for a key absent from the window, 0 for count, sum and rate, and no
+/// value for the others (a comparison with no value is false). No value
+/// either when the function is undefined for the key (a slope of one event).
+std::optional<double> readWindowValue(const WindowResult &w, KeyId key);
+
+/// `r2(@m[key])` on a slope or predict map: the fit's r2, if any.
+std::optional<double> readWindowR2(const WindowResult &w, KeyId key);
+
+/// `predict(@m[key], H)` on a slope or predict map, with horizon H.
+std::optional<double> readWindowPredict(const WindowResult &w, KeyId key,
+                                        uint64_t horizonNs);
 
 } // namespace obs::window

@@ -48,6 +48,38 @@ const WindowEntry *WindowResult::find(KeyId k) const {
   return it != entries.end() && it->key == k ? &*it : nullptr;
 }
 
+std::optional<double> readWindowValue(const WindowResult &w, KeyId key) {
+  if (const WindowEntry *e = w.find(key)) {
+    if (!e->value.defined)
+      return std::nullopt;
+    return e->value.number;
+  }
+  if (!w.spec)
+    return std::nullopt;
+  switch (w.spec->function) {
+  case WindowFunction::Count:
+  case WindowFunction::Sum:
+  case WindowFunction::Rate:
+  case WindowFunction::RateOf: return 0.0;
+  default: return std::nullopt;
+  }
+}
+
+std::optional<double> readWindowR2(const WindowResult &w, KeyId key) {
+  const WindowEntry *e = w.find(key);
+  if (!e || !e->value.fit.defined)
+    return std::nullopt;
+  return e->value.fit.r2;
+}
+
+std::optional<double> readWindowPredict(const WindowResult &w, KeyId key,
+                                        uint64_t horizonNs) {
+  const WindowEntry *e = w.find(key);
+  if (!e || !e->value.fit.defined || !w.spec)
+    return std::nullopt;
+  return e->value.fit.at(double(w.spec->overNs + horizonNs) / 1e9);
+}
+
 WindowedMap::WindowedMap(MapId id, WindowSpec spec, uint64_t originNs)
     : id_(id), spec_(std::move(spec)), origin_(originNs), step_(spec_.step()),
       k_(spec_.slotsPerWindow()), fit_(spec_.needsFit()),

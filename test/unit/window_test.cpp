@@ -521,3 +521,69 @@ TEST(Kernel, MergesPerCpuPartialsBySlot) {
   EXPECT_EQ(h.entry(3, 5)->value.number, 42.0);
   EXPECT_EQ(h.entry(3, 5)->value.max, 111);
 }
+
+TEST(Kernel, MergesFitPartialsIntoHoppingWindow) {
+  // slope over 2s every 1s. CPU 0 saw (0.5 s, 10) in slot 0; CPU 1 saw
+  // (1.5 s, 30) and CPU 0 (1.25 s, 20) in slot 1. t in µs from each slot's
+  // start, as the kernel keeps it. Window [0, 2): points (0.5, 10), (1.25, 20),
+  // (1.5, 30): n = 3, Σt = 3.25, Σv = 60, Σtv = 5 + 25 + 45 = 75,
+  // Σt² = .25 + 1.5625 + 2.25 = 4.0625; Sxx = 12.1875 − 10.5625 = 1.625,
+  // Sxy = 225 − 195 = 30, slope = 30 / 1.625 = 18.4615...
+  Harness h(spec(WindowFunction::Slope, 2 * kSec, kSec));
+  obs_win_fit s0{}, s1a{}, s1b{};
+  s0.h.seq = 1;
+  s1a.h.seq = s1b.h.seq = 2;
+  obs_win_fit_add(&s0, 500000, 10);
+  obs_win_fit_add(&s1a, 500000, 30);
+  obs_win_fit_add(&s1b, 250000, 20);
+  KeyId k = h.key(1);
+  h.engine.map(h.map).mergeKernelPartial(k, &s0);
+  h.engine.map(h.map).mergeKernelPartial(k, &s1a);
+  h.engine.map(h.map).mergeKernelPartial(k, &s1b);
+  h.engine.advanceIdle(2 * kSec);
+  ASSERT_EQ(h.windows.size(), 1u);
+  EXPECT_DOUBLE_EQ(h.entry(0, 1)->value.number, 30.0 / 1.625);
+  EXPECT_EQ(h.entry(0, 1)->value.count, 3u);
+}
+
+TEST(Kernel, QuantilePartialsAndLateSlots) {
+  WindowSpec s = spec(WindowFunction::Quantile, kSec);
+  s.quantile = 0.5;
+  Harness h(s);
+  static obs_win_quantile q{};
+  q.s.h.seq = 1;
+  for (int64_t v : {100, 200, 300, 400, 500})
+    obs_win_scalar_add(&q.s, v), q.buckets[obs_quantile_bucket(v)] += 1;
+  KeyId k = h.key(3);
+  h.engine.map(h.map).mergeKernelPartial(k, &q);
+  h.engine.advanceIdle(kSec);
+  ASSERT_EQ(h.windows.size(), 1u);
+  // rank 3 is 300, in [288, 304): midpoint 296, within 300/32.
+  EXPECT_EQ(h.entry(0, 3)->value.number, 296.0);
+  // A CPU's partial for slot 0 read after [0,1) closed: its events are late.
+  h.engine.map(h.map).mergeKernelPartial(k, &q);
+  h.engine.advanceIdle(2 * kSec);
+  EXPECT_EQ(h.windows[1].lost.late, 5u);
+}
+
+TEST(Reads, AbsentKeysAndUndefinedValues) {
+  Harness r(spec(WindowFunction::Rate, kSec));
+  Harness m(spec(WindowFunction::Max, kSec));
+  WindowSpec ps = spec(WindowFunction::Slope, kSec);
+  Harness sl(ps);
+  r.event(0, 1, 0);
+  m.event(0, 1, 4);
+  sl.event(0, 1, 0);
+  sl.event(500 * kMs, 1, 5);
+  sl.event(0, 2, 0);
+  for (Harness *h : {&r, &m, &sl})
+    h->engine.advanceIdle(kSec);
+  EXPECT_EQ(readWindowValue(r.windows[0], r.key(1)), 1.0);
+  EXPECT_EQ(readWindowValue(r.windows[0], 99), 0.0); // absent rate reads 0
+  EXPECT_EQ(readWindowValue(m.windows[0], 99), std::nullopt);
+  EXPECT_EQ(readWindowValue(sl.windows[0], sl.key(1)), 10.0);
+  EXPECT_EQ(readWindowValue(sl.windows[0], sl.key(2)), std::nullopt); // one event
+  EXPECT_EQ(readWindowR2(sl.windows[0], sl.key(1)), 1.0);
+  // The line through (0, 0) and (0.5 s, 5): 10/s; at 1 s + 2 s: 30.
+  EXPECT_EQ(readWindowPredict(sl.windows[0], sl.key(1), 2 * kSec), 30.0);
+}
