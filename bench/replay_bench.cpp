@@ -1,10 +1,11 @@
-//===- replay_bench.cpp - events per second through window accumulation ----===//
+//===- replay_bench.cpp - events per second through window accumulation
+//----===//
 //
 // The per-event cost of the time engine for the shape of
 //
-//   tracepoint:sched:sched_process_fork { @forks[args.parent_pid] = rate() over 1s; }
-//   tracepoint:kmem:rss_stat { @rss[args.mm_id] = slope(args.size) over 10s every 1s; }
-//   alert ... when @forks[$p] > 50/s for 3s
+//   tracepoint:sched:sched_process_fork { @forks[args.parent_pid] = rate() over
+//   1s; } tracepoint:kmem:rss_stat { @rss[args.mm_id] = slope(args.size) over
+//   10s every 1s; } alert ... when @forks[$p] > 50/s for 3s
 //
 // i.e. per event: observe (watermark), key interning, a rate and a slope
 // accumulation; windows close and alerts run as event time passes. A plain
@@ -58,19 +59,23 @@ struct Shape {
       return AlertEval{v > 50, v};
     };
     engine.addAlert(a);
-    engine.onWindow([this](const WindowResult &w) { windows += w.entries.size(); });
+    engine.onWindow(
+        [this](const WindowResult &w) { windows += w.entries.size(); });
     engine.onAlert([this](const AlertTransition &) { ++alerts; });
   }
 };
 
-double run(uint64_t events, uint64_t keys, uint32_t cpus, uint64_t eventsPerSec) {
+double run(uint64_t events, uint64_t keys, uint32_t cpus,
+           uint64_t eventsPerSec) {
   Shape s(cpus);
   uint64_t gap = kSec / eventsPerSec;
   auto t0 = Clock::now();
   uint64_t x = 88172645463325252ULL;
   for (uint64_t i = 0; i < events; ++i) {
     uint64_t ts = i * gap;
-    x ^= x << 13; x ^= x >> 7; x ^= x << 17; // xorshift: key and value
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17; // xorshift: key and value
     uint64_t key = x % keys;
     uint32_t cpu = uint32_t(i % cpus);
     s.engine.observe(cpu, ts);
@@ -81,10 +86,12 @@ double run(uint64_t events, uint64_t keys, uint32_t cpus, uint64_t eventsPerSec)
   s.engine.finish(events * gap);
   double secs = std::chrono::duration<double>(Clock::now() - t0).count();
   double eps = double(events) / secs;
-  std::printf("rate+slope  keys=%-6llu cpus=%-2u %5.1fM events in %.3fs: %6.2f M events/s"
+  std::printf("rate+slope  keys=%-6llu cpus=%-2u %5.1fM events in %.3fs: %6.2f "
+              "M events/s"
               " (%llu window entries, %llu alert changes)\n",
-              (unsigned long long)keys, cpus, double(events) / 1e6, secs, eps / 1e6,
-              (unsigned long long)s.windows, (unsigned long long)s.alerts);
+              (unsigned long long)keys, cpus, double(events) / 1e6, secs,
+              eps / 1e6, (unsigned long long)s.windows,
+              (unsigned long long)s.alerts);
   return eps;
 }
 
@@ -108,8 +115,9 @@ double runStream(const char *spec) {
   }
   s.engine.finish(g.endNs());
   double secs = std::chrono::duration<double>(Clock::now() - t0).count();
-  std::printf("stream      generate + rate: %.1fM events in %.3fs: %6.2f M events/s\n",
-              double(n) / 1e6, secs, double(n) / secs / 1e6);
+  std::printf(
+      "stream      generate + rate: %.1fM events in %.3fs: %6.2f M events/s\n",
+      double(n) / 1e6, secs, double(n) / secs / 1e6);
   return double(n) / secs;
 }
 
@@ -123,7 +131,9 @@ int main(int argc, char **argv) {
   worst = std::min(worst, run(events, 1000, 1, 1000000));
   worst = std::min(worst, run(events, 1000, 8, 1000000));
   worst = std::min(worst, run(events, 100000, 8, 1000000));
-  runStream("tracepoint:sched:sched_process_fork 1000000/s with pid=1..1000 for 5s");
-  std::printf("slowest engine shape: %.2f M events/s (target 10)\n", worst / 1e6);
+  runStream(
+      "tracepoint:sched:sched_process_fork 1000000/s with pid=1..1000 for 5s");
+  std::printf("slowest engine shape: %.2f M events/s (target 10)\n",
+              worst / 1e6);
   return worst >= 10e6 ? 0 : 1;
 }

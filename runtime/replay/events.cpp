@@ -1,4 +1,5 @@
-//===- events.cpp - replay events and the JSON-lines event file reader -----===//
+//===- events.cpp - replay events and the JSON-lines event file reader
+//-----===//
 
 #include "runtime/replay/events.h"
 
@@ -42,7 +43,8 @@ public:
     return false;
   }
   void ws() {
-    while (p_ < s_.size() && (s_[p_] == ' ' || s_[p_] == '\t' || s_[p_] == '\r' || s_[p_] == '\n'))
+    while (p_ < s_.size() && (s_[p_] == ' ' || s_[p_] == '\t' ||
+                              s_[p_] == '\r' || s_[p_] == '\n'))
       ++p_;
   }
   bool eat(char c) {
@@ -87,10 +89,14 @@ public:
     for (int i = 0; i < 4; ++i) {
       char c = s_[p_++];
       v <<= 4;
-      if (c >= '0' && c <= '9') v |= uint32_t(c - '0');
-      else if (c >= 'a' && c <= 'f') v |= uint32_t(c - 'a' + 10);
-      else if (c >= 'A' && c <= 'F') v |= uint32_t(c - 'A' + 10);
-      else return fail("bad \\u escape");
+      if (c >= '0' && c <= '9')
+        v |= uint32_t(c - '0');
+      else if (c >= 'a' && c <= 'f')
+        v |= uint32_t(c - 'a' + 10);
+      else if (c >= 'A' && c <= 'F')
+        v |= uint32_t(c - 'A' + 10);
+      else
+        return fail("bad \\u escape");
     }
     return true;
   }
@@ -127,8 +133,8 @@ public:
         uint32_t cp = 0;
         if (!hex4(cp))
           return false;
-        if (cp >= 0xd800 && cp < 0xdc00 && p_ + 1 < s_.size() && s_[p_] == '\\' &&
-            s_[p_ + 1] == 'u') {
+        if (cp >= 0xd800 && cp < 0xdc00 && p_ + 1 < s_.size() &&
+            s_[p_] == '\\' && s_[p_ + 1] == 'u') {
           p_ += 2;
           uint32_t lo = 0;
           if (!hex4(lo))
@@ -186,13 +192,22 @@ public:
       return false;
     if (neg && m > uint64_t(INT64_MAX) + 1)
       return fail("integer out of range");
-    v = neg ? int64_t(0 - m) : int64_t(m); // large unsigned values wrap, as u64 bits
+    v = neg ? int64_t(0 - m)
+            : int64_t(m); // large unsigned values wrap, as u64 bits
     return true;
   }
   bool boolean(int64_t &v) {
     ws();
-    if (s_.substr(p_, 4) == "true") { p_ += 4; v = 1; return true; }
-    if (s_.substr(p_, 5) == "false") { p_ += 5; v = 0; return true; }
+    if (s_.substr(p_, 4) == "true") {
+      p_ += 4;
+      v = 1;
+      return true;
+    }
+    if (s_.substr(p_, 5) == "false") {
+      p_ += 5;
+      v = 0;
+      return true;
+    }
     return fail("expected a value");
   }
 
@@ -225,13 +240,23 @@ public:
         return fail("expected ',' or a closing bracket");
       }
     }
-    if (s_.substr(p_, 4) == "null") { p_ += 4; return true; }
-    if (s_.substr(p_, 4) == "true") { p_ += 4; return true; }
-    if (s_.substr(p_, 5) == "false") { p_ += 5; return true; }
+    if (s_.substr(p_, 4) == "null") {
+      p_ += 4;
+      return true;
+    }
+    if (s_.substr(p_, 4) == "true") {
+      p_ += 4;
+      return true;
+    }
+    if (s_.substr(p_, 5) == "false") {
+      p_ += 5;
+      return true;
+    }
     if (c == '-' || (c >= '0' && c <= '9')) {
       ++p_;
-      while (p_ < s_.size() && (isdigit((unsigned char)s_[p_]) || s_[p_] == '.' ||
-                                s_[p_] == 'e' || s_[p_] == 'E' || s_[p_] == '+' || s_[p_] == '-'))
+      while (p_ < s_.size() &&
+             (isdigit((unsigned char)s_[p_]) || s_[p_] == '.' ||
+              s_[p_] == 'e' || s_[p_] == 'E' || s_[p_] == '+' || s_[p_] == '-'))
         ++p_;
       return true;
     }
@@ -327,29 +352,46 @@ public:
   bool event(ReplayEvent &ev) {
     if (!eat('{'))
       return fail("expected '{'");
-    bool haveProbe = false, haveTs = false, haveTid = false, haveWatermark = false;
+    bool haveProbe = false, haveTs = false, haveTid = false,
+         haveWatermark = false;
     if (!eat('}')) {
       for (;;) {
         if (!string(key_) || !eat(':'))
           return fail("expected a key and ':'");
         bool ok = true;
         const std::string &k = key_;
-        if (k == "probe") ok = string(ev.probe), haveProbe = true;
-        else if (k == "ts") ok = u64(ev.ts), haveTs = true;
-        else if (k == "cpu") ok = u32(ev.cpu);
-        else if (k == "pid") ok = u32(ev.pid);
-        else if (k == "tid") ok = u32(ev.tid), haveTid = true;
-        else if (k == "ppid") ok = u32(ev.ppid);
-        else if (k == "uid") ok = u32(ev.uid);
-        else if (k == "gid") ok = u32(ev.gid);
-        else if (k == "cgroup") ok = u64(ev.cgroup);
-        else if (k == "comm") ok = string(ev.comm);
-        else if (k == "args") ok = args(ev);
-        else if (k == "retval") ok = i64(ev.retval), ev.hasRetval = true;
-        else if (k == "kstack") ok = stack(ev.kstack);
-        else if (k == "ustack") ok = stack(ev.ustack);
-        else if (k == "watermark") ok = u64(ev.ts), haveWatermark = true;
-        else ok = skip();
+        if (k == "probe")
+          ok = string(ev.probe), haveProbe = true;
+        else if (k == "ts")
+          ok = u64(ev.ts), haveTs = true;
+        else if (k == "cpu")
+          ok = u32(ev.cpu);
+        else if (k == "pid")
+          ok = u32(ev.pid);
+        else if (k == "tid")
+          ok = u32(ev.tid), haveTid = true;
+        else if (k == "ppid")
+          ok = u32(ev.ppid);
+        else if (k == "uid")
+          ok = u32(ev.uid);
+        else if (k == "gid")
+          ok = u32(ev.gid);
+        else if (k == "cgroup")
+          ok = u64(ev.cgroup);
+        else if (k == "comm")
+          ok = string(ev.comm);
+        else if (k == "args")
+          ok = args(ev);
+        else if (k == "retval")
+          ok = i64(ev.retval), ev.hasRetval = true;
+        else if (k == "kstack")
+          ok = stack(ev.kstack);
+        else if (k == "ustack")
+          ok = stack(ev.ustack);
+        else if (k == "watermark")
+          ok = u64(ev.ts), haveWatermark = true;
+        else
+          ok = skip();
         if (!ok)
           return false;
         if (eat(','))
@@ -425,7 +467,8 @@ void appendValue(std::string &out, const ReplayValue &v) {
 
 } // namespace
 
-bool parseEventLine(std::string_view line, ReplayEvent &ev, std::string &error) {
+bool parseEventLine(std::string_view line, ReplayEvent &ev,
+                    std::string &error) {
   ev.reset();
   error.clear();
   LineParser p(line, error);
@@ -460,11 +503,16 @@ std::string formatEventLine(const ReplayEvent &ev) {
   out += ", \"tid\": " + std::to_string(ev.tid);
   out += ", \"comm\": ";
   appendJsonString(out, ev.comm);
-  if (ev.ppid) out += ", \"ppid\": " + std::to_string(ev.ppid);
-  if (ev.uid) out += ", \"uid\": " + std::to_string(ev.uid);
-  if (ev.gid) out += ", \"gid\": " + std::to_string(ev.gid);
-  if (ev.cgroup) out += ", \"cgroup\": " + std::to_string(ev.cgroup);
-  if (ev.hasRetval) out += ", \"retval\": " + std::to_string(ev.retval);
+  if (ev.ppid)
+    out += ", \"ppid\": " + std::to_string(ev.ppid);
+  if (ev.uid)
+    out += ", \"uid\": " + std::to_string(ev.uid);
+  if (ev.gid)
+    out += ", \"gid\": " + std::to_string(ev.gid);
+  if (ev.cgroup)
+    out += ", \"cgroup\": " + std::to_string(ev.cgroup);
+  if (ev.hasRetval)
+    out += ", \"retval\": " + std::to_string(ev.retval);
   if (!ev.args.empty() || ev.positionalArgs) {
     out += ", \"args\": ";
     out += ev.positionalArgs ? '[' : '{';

@@ -1,4 +1,5 @@
-//===- events.h - replay events and the JSON-lines event file reader -------===//
+//===- events.h - replay events and the JSON-lines event file reader
+//-------===//
 //
 // `obsc test FILE --events EVENTS` replays recorded events: one JSON object
 // a line (spec §15.1). The reader is dependency-free and reuses the event it
@@ -35,8 +36,8 @@ struct ReplayArg {
 };
 
 struct ReplayEvent {
-  std::string probe;      ///< "tracepoint:sched:sched_process_fork"
-  uint64_t ts = 0;        ///< ns since the session origin
+  std::string probe; ///< "tracepoint:sched:sched_process_fork"
+  uint64_t ts = 0;   ///< ns since the session origin
   uint32_t cpu = 0;
   uint32_t pid = 0, tid = 0, ppid = 0, uid = 0, gid = 0;
   uint64_t cgroup = 0;

@@ -1,4 +1,5 @@
-//===- stream.cpp - synthetic event streams for rule tests -----------------===//
+//===- stream.cpp - synthetic event streams for rule tests
+//-----------------===//
 
 #include "runtime/replay/stream.h"
 
@@ -10,35 +11,67 @@ namespace obs::replay {
 namespace {
 
 struct Token {
-  enum Kind { End, Attach, Int, Quantity, Rate, String, Ident, Dot, DotDot, Eq,
-              Comma, Plus, Minus, Colon } kind = End;
+  enum Kind {
+    End,
+    Attach,
+    Int,
+    Quantity,
+    Rate,
+    String,
+    Ident,
+    Dot,
+    DotDot,
+    Eq,
+    Comma,
+    Plus,
+    Minus,
+    Colon
+  } kind = End;
   size_t col = 0;
   std::string text;
   // Int, Quantity: value in base units (ns, bytes); Rate: per second.
   long double num = 0;
-  enum Base { Plain, Duration, Size } base = Plain; ///< Quantity, Rate numerator
+  enum Base {
+    Plain,
+    Duration,
+    Size
+  } base = Plain; ///< Quantity, Rate numerator
   bool integral = true;
 };
 
 bool durationUnit(std::string_view u, long double &ns) {
-  if (u == "ns") ns = 1;
-  else if (u == "us") ns = 1e3L;
-  else if (u == "ms") ns = 1e6L;
-  else if (u == "s") ns = 1e9L;
-  else if (u == "m" || u == "min") ns = 60e9L;
-  else if (u == "h") ns = 3600e9L;
-  else if (u == "d") ns = 86400e9L;
-  else return false;
+  if (u == "ns")
+    ns = 1;
+  else if (u == "us")
+    ns = 1e3L;
+  else if (u == "ms")
+    ns = 1e6L;
+  else if (u == "s")
+    ns = 1e9L;
+  else if (u == "m" || u == "min")
+    ns = 60e9L;
+  else if (u == "h")
+    ns = 3600e9L;
+  else if (u == "d")
+    ns = 86400e9L;
+  else
+    return false;
   return true;
 }
 
 bool sizeUnit(std::string_view u, long double &bytes) {
-  if (u == "B") bytes = 1;
-  else if (u == "KB" || u == "KiB") bytes = 1024.0L;
-  else if (u == "MB" || u == "MiB") bytes = 1048576.0L;
-  else if (u == "GB" || u == "GiB") bytes = 1073741824.0L;
-  else if (u == "TB" || u == "TiB") bytes = 1099511627776.0L;
-  else return false;
+  if (u == "B")
+    bytes = 1;
+  else if (u == "KB" || u == "KiB")
+    bytes = 1024.0L;
+  else if (u == "MB" || u == "MiB")
+    bytes = 1048576.0L;
+  else if (u == "GB" || u == "GiB")
+    bytes = 1073741824.0L;
+  else if (u == "TB" || u == "TiB")
+    bytes = 1099511627776.0L;
+  else
+    return false;
   return true;
 }
 
@@ -57,7 +90,9 @@ private:
   }
   bool lex(Token &t);
   bool advance() { return lex(tok_); }
-  bool isWord(const char *w) const { return tok_.kind == Token::Ident && tok_.text == w; }
+  bool isWord(const char *w) const {
+    return tok_.kind == Token::Ident && tok_.text == w;
+  }
   bool duration(uint64_t &ns, const char *what);
   bool rate(long double &perSec, Token::Base &base);
   bool source(StreamSource &src);
@@ -81,14 +116,17 @@ bool Parser::lex(Token &t) {
   if (p_ >= s_.size())
     return true;
   char c = s_[p_];
-  auto isIdent = [](char c) { return std::isalnum((unsigned char)c) || c == '_'; };
+  auto isIdent = [](char c) {
+    return std::isalnum((unsigned char)c) || c == '_';
+  };
   if (std::isalpha((unsigned char)c) || c == '_') {
     size_t q = p_;
     while (q < s_.size() && isIdent(s_[q]))
       ++q;
     if (q < s_.size() && s_[q] == ':') {
       // An attach point runs to white space or a comma.
-      while (q < s_.size() && !std::isspace((unsigned char)s_[q]) && s_[q] != ',')
+      while (q < s_.size() && !std::isspace((unsigned char)s_[q]) &&
+             s_[q] != ',')
         ++q;
       t.kind = Token::Attach;
     } else {
@@ -102,7 +140,8 @@ bool Parser::lex(Token &t) {
     size_t q = p_;
     while (q < s_.size() && std::isdigit((unsigned char)s_[q]))
       ++q;
-    if (q + 1 < s_.size() && s_[q] == '.' && std::isdigit((unsigned char)s_[q + 1])) {
+    if (q + 1 < s_.size() && s_[q] == '.' &&
+        std::isdigit((unsigned char)s_[q + 1])) {
       t.integral = false;
       ++q;
       while (q < s_.size() && std::isdigit((unsigned char)s_[q]))
@@ -121,7 +160,8 @@ bool Parser::lex(Token &t) {
       } else if (sizeUnit(unit, scale)) {
         t.base = Token::Size;
       } else {
-        return error(q, "unknown unit '" + unit + "'; use ns us ms s m min h d or B KB MB GB TB");
+        return error(q, "unknown unit '" + unit +
+                            "'; use ns us ms s m min h d or B KB MB GB TB");
       }
       t.kind = Token::Quantity;
       t.num *= scale;
@@ -133,7 +173,9 @@ bool Parser::lex(Token &t) {
       std::string per(s_.substr(u + 1, w - u - 1));
       long double ns;
       if (t.base == Token::Duration || !durationUnit(per, ns))
-        return error(u, "a rate is a count or a size per time unit, as in 100/s or 1MB/s");
+        return error(
+            u,
+            "a rate is a count or a size per time unit, as in 100/s or 1MB/s");
       t.kind = Token::Rate;
       t.num = t.num * 1e9L / ns;
       u = w;
@@ -180,7 +222,8 @@ bool Parser::lex(Token &t) {
 
 bool Parser::duration(uint64_t &ns, const char *what) {
   if (tok_.kind != Token::Quantity || tok_.base != Token::Duration)
-    return error(tok_.col, std::string("expected a duration ") + what + ", like 10s or 500ms");
+    return error(tok_.col, std::string("expected a duration ") + what +
+                               ", like 10s or 500ms");
   ns = uint64_t(std::llround(tok_.num));
   return advance();
 }
@@ -202,7 +245,8 @@ bool Parser::constant(int64_t &v, Token::Base &base) {
       return false;
   }
   if (tok_.kind != Token::Int && tok_.kind != Token::Quantity)
-    return error(col, "expected a value: an integer, a quantity like 4KB, or a string");
+    return error(
+        col, "expected a value: an integer, a quantity like 4KB, or a string");
   if (tok_.kind == Token::Int && !tok_.integral)
     return error(col, "field values are integers");
   long double x = std::nearbyint(tok_.num);
@@ -230,8 +274,8 @@ bool Parser::field(StreamField &f) {
   if (!advance())
     return false;
 
-  static const char *builtins[] = {"pid", "tid", "ppid", "uid", "gid",
-                                   "comm", "cgroup", "cpu", "retval"};
+  static const char *builtins[] = {"pid",  "tid",    "ppid", "uid",   "gid",
+                                   "comm", "cgroup", "cpu",  "retval"};
   f = StreamField{};
   f.name = name;
   f.target = StreamField::Target::ArgName;
@@ -245,7 +289,8 @@ bool Parser::field(StreamField &f) {
     f.target = StreamField::Target::ArgIndex;
     f.index = uint32_t(std::stoul(name.substr(3)));
   } else if (name.find('.') != std::string::npos) {
-    return error(col, "unknown field '" + name + "'; use a builtin, args.NAME or argK");
+    return error(col, "unknown field '" + name +
+                          "'; use a builtin, args.NAME or argK");
   }
 
   if (tok_.kind == Token::String) {
@@ -280,7 +325,8 @@ bool Parser::field(StreamField &f) {
     if (!rate(f.rate, rb))
       return false;
     if (rb != base && !(rb == Token::Plain && base == Token::Plain))
-      return error(c2, "the growth rate must have the value's unit, as in 100MB+1MB/s");
+      return error(
+          c2, "the growth rate must have the value's unit, as in 100MB+1MB/s");
     f.kind = StreamField::Kind::Growth;
     return true;
   }
@@ -298,9 +344,10 @@ bool Parser::source(StreamSource &src) {
   } else if (!opts_.defaultProbe.empty()) {
     src.probe = opts_.defaultProbe;
   } else {
-    return error(tok_.col, "this stream names no probe and the program has no single "
-                           "probe to default to; start with one, as in "
-                           "tracepoint:sched:sched_process_fork 100/s");
+    return error(tok_.col,
+                 "this stream names no probe and the program has no single "
+                 "probe to default to; start with one, as in "
+                 "tracepoint:sched:sched_process_fork 100/s");
   }
   lastProbe_ = src.probe;
   Token::Base base;
@@ -336,7 +383,9 @@ bool Parser::source(StreamSource &src) {
         named = true;
     }
     if (named && positional)
-      return error(col, "a source sets arguments by name or by position (argK), not both");
+      return error(
+          col,
+          "a source sets arguments by name or by position (argK), not both");
     lastFields_[src.probe] = src.fields;
   } else {
     auto it = lastFields_.find(src.probe);
@@ -372,7 +421,8 @@ bool Parser::parse(Stream &out) {
         return false;
     }
     if (!isWord("for"))
-      return error(tok_.col, "expected 'for' and the phase's duration, as in for 10s");
+      return error(tok_.col,
+                   "expected 'for' and the phase's duration, as in for 10s");
     if (!advance() || !duration(ph.durationNs, "after 'for'"))
       return false;
     t += ph.durationNs;
@@ -403,8 +453,8 @@ bool parseStream(std::string_view text, const StreamOptions &opts, Stream &out,
 
 StreamGenerator::StreamGenerator(const Stream &s) : stream_(s) {}
 
-bool StreamGenerator::eventTime(const StreamSource &s, uint64_t i, uint64_t durationNs,
-                                uint64_t &offset) const {
+bool StreamGenerator::eventTime(const StreamSource &s, uint64_t i,
+                                uint64_t durationNs, uint64_t &offset) const {
   long double r0 = s.rateFrom, r1 = s.rateTo;
   if (r0 == r1) {
     if (r0 <= 0)
@@ -465,8 +515,8 @@ bool StreamGenerator::startPhase() {
   return false;
 }
 
-void StreamGenerator::fill(const StreamSource &s, uint64_t i, uint64_t ts, uint64_t t0,
-                           ReplayEvent &ev) const {
+void StreamGenerator::fill(const StreamSource &s, uint64_t i, uint64_t ts,
+                           uint64_t t0, ReplayEvent &ev) const {
   ev.reset();
   ev.probe = s.probe;
   ev.ts = ts;
@@ -489,15 +539,24 @@ void StreamGenerator::fill(const StreamSource &s, uint64_t i, uint64_t ts, uint6
     }
     if (f.target == StreamField::Target::Builtin) {
       const std::string &n = f.name;
-      if (n == "pid") ev.pid = uint32_t(v);
-      else if (n == "tid") ev.tid = uint32_t(v), tidSet = true;
-      else if (n == "ppid") ev.ppid = uint32_t(v);
-      else if (n == "uid") ev.uid = uint32_t(v);
-      else if (n == "gid") ev.gid = uint32_t(v);
-      else if (n == "cgroup") ev.cgroup = uint64_t(v);
-      else if (n == "cpu") ev.cpu = uint32_t(v);
-      else if (n == "retval") ev.retval = v, ev.hasRetval = true;
-      else if (n == "comm") ev.comm = f.s;
+      if (n == "pid")
+        ev.pid = uint32_t(v);
+      else if (n == "tid")
+        ev.tid = uint32_t(v), tidSet = true;
+      else if (n == "ppid")
+        ev.ppid = uint32_t(v);
+      else if (n == "uid")
+        ev.uid = uint32_t(v);
+      else if (n == "gid")
+        ev.gid = uint32_t(v);
+      else if (n == "cgroup")
+        ev.cgroup = uint64_t(v);
+      else if (n == "cpu")
+        ev.cpu = uint32_t(v);
+      else if (n == "retval")
+        ev.retval = v, ev.hasRetval = true;
+      else if (n == "comm")
+        ev.comm = f.s;
       continue;
     }
     ReplayArg *arg;
@@ -534,7 +593,8 @@ bool StreamGenerator::next(ReplayEvent &ev) {
       return false;
     size_t best = SIZE_MAX;
     for (size_t k = 0; k < nextTs_.size(); ++k)
-      if (nextTs_[k] != UINT64_MAX && (best == SIZE_MAX || nextTs_[k] < nextTs_[best]))
+      if (nextTs_[k] != UINT64_MAX &&
+          (best == SIZE_MAX || nextTs_[k] < nextTs_[best]))
         best = k;
     if (best == SIZE_MAX) {
       ++phase_;
@@ -547,8 +607,9 @@ bool StreamGenerator::next(ReplayEvent &ev) {
     uint64_t i = index_[best]++;
     fill(s, i, nextTs_[best], ph.startNs, ev);
     uint64_t off;
-    nextTs_[best] = eventTime(s, index_[best], ph.durationNs, off) ? ph.startNs + off
-                                                                   : UINT64_MAX;
+    nextTs_[best] = eventTime(s, index_[best], ph.durationNs, off)
+                        ? ph.startNs + off
+                        : UINT64_MAX;
     return true;
   }
 }

@@ -1,4 +1,5 @@
-//===- stream.h - synthetic event streams for rule tests -------------------===//
+//===- stream.h - synthetic event streams for rule tests
+//-------------------===//
 //
 // `obsc test FILE --stream SPEC` describes events by rate and duration
 // (spec §15.2), so that a rule test is one line:
@@ -90,7 +91,7 @@ private:
   const Stream &stream_;
   size_t phase_ = 0;
   bool started_ = false;
-  std::vector<uint64_t> index_; ///< next event index per source
+  std::vector<uint64_t> index_;  ///< next event index per source
   std::vector<uint64_t> nextTs_; ///< its time, UINT64_MAX when done
 };
 

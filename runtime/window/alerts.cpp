@@ -1,4 +1,5 @@
-//===- alerts.cpp - alert rules: one state machine per alert per key -------===//
+//===- alerts.cpp - alert rules: one state machine per alert per key
+//-------===//
 
 #include "runtime/window/alerts.h"
 
@@ -60,7 +61,9 @@ void AlertRule::evaluate(uint64_t atNs, const WindowResult &primary,
       t.value = ev.value;
       t.lost = primary.lost;
     };
-    auto better = [&](double a, double b) { return spec_.peakIsMin ? a < b : a > b; };
+    auto better = [&](double a, double b) {
+      return spec_.peakIsMin ? a < b : a > b;
+    };
 
     if (in.state == AlertState::Firing) {
       if (ev.holds) {
@@ -70,7 +73,8 @@ void AlertRule::evaluate(uint64_t atNs, const WindowResult &primary,
           in.peak = ev.value;
         continue;
       }
-      AlertTransition t = base(AlertTransition::Kind::Resolved, key, atNs, keys);
+      AlertTransition t =
+          base(AlertTransition::Kind::Resolved, key, atNs, keys);
       fill(t);
       t.firedAtNs = in.firedAt;
       t.firedNs = atNs - in.firedAt;
@@ -123,7 +127,8 @@ void AlertRule::evaluate(uint64_t atNs, const WindowResult &primary,
   }
 }
 
-void AlertRule::finish(uint64_t atNs, const KeyTable &keys, const AlertSink &emit) {
+void AlertRule::finish(uint64_t atNs, const KeyTable &keys,
+                       const AlertSink &emit) {
   scratch_.clear();
   for (auto &[key, inst] : instances_)
     if (inst.state == AlertState::Firing)

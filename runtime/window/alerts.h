@@ -1,4 +1,5 @@
-//===- alerts.h - alert rules: one state machine per alert per key ---------===//
+//===- alerts.h - alert rules: one state machine per alert per key
+//---------===//
 //
 // An alert is evaluated at window close, once per key of the map whose keys
 // bind its key variables (plus every key still pending or firing, so an
@@ -35,16 +36,16 @@ struct AlertEval {
 
 /// COND for one key. `primary` is the last closed window of the alert's
 /// first map; other maps are read through engine.lastWindow(id).
-using AlertCondition =
-    std::function<AlertEval(const WindowResult &primary, KeyId key, const TimeEngine &engine)>;
+using AlertCondition = std::function<AlertEval(
+    const WindowResult &primary, KeyId key, const TimeEngine &engine)>;
 
 struct AlertSpec {
-  std::string name;             ///< "fork_storm"
-  std::vector<MapId> maps;      ///< maps read; maps[0] binds the keys
+  std::string name;        ///< "fork_storm"
+  std::vector<MapId> maps; ///< maps read; maps[0] binds the keys
   uint64_t forNs = 0;
   uint64_t cooldownNs = 0;
   AlertCondition condition;
-  bool peakIsMin = false;       ///< `<`/`<=`: the peak is the minimum
+  bool peakIsMin = false; ///< `<`/`<=`: the peak is the minimum
 };
 
 enum class AlertState : uint8_t { Inactive, Pending, Firing };
@@ -55,23 +56,24 @@ struct AlertTransition {
   AlertId alert = 0;
   const AlertSpec *spec = nullptr;
   Kind kind = Kind::Firing;
-  MapId keyMap = 0;             ///< the map whose key ids `key` indexes
+  MapId keyMap = 0; ///< the map whose key ids `key` indexes
   KeyId key = 0;
-  const uint8_t *keyBytes = nullptr; ///< keySize bytes, valid while the engine lives
+  const uint8_t *keyBytes =
+      nullptr; ///< keySize bytes, valid while the engine lives
   uint32_t keySize = 0;
-  uint64_t atNs = 0;            ///< the close time that changed the state, from the origin
+  uint64_t atNs = 0; ///< the close time that changed the state, from the origin
   uint64_t windowStartNs = 0, windowEndNs = 0;
-  double value = 0;             ///< this evaluation's value
+  double value = 0; ///< this evaluation's value
   // Firing and Resolved:
   uint64_t firedAtNs = 0;
   // Resolved: the episode's summary.
-  uint64_t firedNs = 0;         ///< how long it fired
-  uint64_t repeats = 0;         ///< true evaluations after the one that fired
+  uint64_t firedNs = 0; ///< how long it fired
+  uint64_t repeats = 0; ///< true evaluations after the one that fired
   double peak = 0;
-  double lastValue = 0;         ///< the last true evaluation's value
-  bool stillFiring = false;     ///< resolved by the end of the session
-  LossCounts lost;              ///< loss in the window evaluated
-  bool hasExemplar = false;     ///< Firing: the exemplar of the key's window
+  double lastValue = 0;     ///< the last true evaluation's value
+  bool stillFiring = false; ///< resolved by the end of the session
+  LossCounts lost;          ///< loss in the window evaluated
+  bool hasExemplar = false; ///< Firing: the exemplar of the key's window
   obs_exemplar exemplar{};
 
   bool degraded() const { return lost.total() != 0; }
@@ -89,13 +91,16 @@ public:
   uint64_t stepNs() const { return step_; }
 
   /// One evaluation at close time `atNs` over `primary`.
-  void evaluate(uint64_t atNs, const WindowResult &primary, const KeyTable &keys,
-                const TimeEngine &engine, const AlertSink &emit);
+  void evaluate(uint64_t atNs, const WindowResult &primary,
+                const KeyTable &keys, const TimeEngine &engine,
+                const AlertSink &emit);
 
   /// End of the session: instances still firing resolve, marked.
   void finish(uint64_t atNs, const KeyTable &keys, const AlertSink &emit);
 
   AlertState state(KeyId key) const;
+  /// No instance is pending, firing or cooling down.
+  bool idle() const { return instances_.empty(); }
 
 private:
   struct Instance {

@@ -1,4 +1,5 @@
-//===- key_table.h - interning fixed-size map keys into dense ids ----------===//
+//===- key_table.h - interning fixed-size map keys into dense ids
+//----------===//
 //
 // The per-event path looks a key up by its bytes (as the kernel would hash
 // it) and gets a dense KeyId that indexes the slot arrays. Open addressing
@@ -23,7 +24,9 @@ public:
 
   uint32_t keySize() const { return keySize_; }
   uint32_t size() const { return count_; }
-  const uint8_t *bytes(KeyId id) const { return bytes_.data() + size_t(id) * keySize_; }
+  const uint8_t *bytes(KeyId id) const {
+    return bytes_.data() + size_t(id) * keySize_;
+  }
 
   /// The id of `key` (keySize bytes), interned on first sight.
   KeyId intern(const void *key) {
@@ -37,7 +40,8 @@ public:
       const Entry &e = slots_[i];
       if (e.id == kEmpty)
         return insert(key, tag, i);
-      if (e.tag == tag && (keySize_ <= 8 || std::memcmp(bytes(e.id), key, keySize_) == 0))
+      if (e.tag == tag &&
+          (keySize_ <= 8 || std::memcmp(bytes(e.id), key, keySize_) == 0))
         return e.id;
     }
   }
@@ -52,7 +56,8 @@ public:
       const Entry &e = slots_[i];
       if (e.id == kEmpty)
         return kEmpty;
-      if (e.tag == tag && (keySize_ <= 8 || std::memcmp(bytes(e.id), key, keySize_) == 0))
+      if (e.tag == tag &&
+          (keySize_ <= 8 || std::memcmp(bytes(e.id), key, keySize_) == 0))
         return e.id;
     }
   }

@@ -108,7 +108,7 @@ struct obs_win_quantile {
  * the latest event, or the one at which the slot's running value crossed
  * the threshold the compiler handed down. */
 struct obs_exemplar {
-  obs_u64 ts;        /* kernel ns */
+  obs_u64 ts; /* kernel ns */
   obs_u64 cgroup;
   obs_u32 pid, tid, ppid, uid, gid, cpu;
   obs_s64 kstack_id; /* stack-map ids; -1 when not captured */
@@ -150,31 +150,53 @@ OBS_INLINE void obs_s128_add_mul(struct obs_s128 *a, obs_s64 x, obs_s64 y) {
 /* Index of the top set bit of a non-zero value (0..63), branch-only. */
 OBS_INLINE unsigned obs_ilog2(obs_u64 v) {
   unsigned r = 0;
-  if (v >> 32) { v >>= 32; r += 32; }
-  if (v >> 16) { v >>= 16; r += 16; }
-  if (v >> 8) { v >>= 8; r += 8; }
-  if (v >> 4) { v >>= 4; r += 4; }
-  if (v >> 2) { v >>= 2; r += 2; }
-  if (v >> 1) { r += 1; }
+  if (v >> 32) {
+    v >>= 32;
+    r += 32;
+  }
+  if (v >> 16) {
+    v >>= 16;
+    r += 16;
+  }
+  if (v >> 8) {
+    v >>= 8;
+    r += 8;
+  }
+  if (v >> 4) {
+    v >>= 4;
+    r += 4;
+  }
+  if (v >> 2) {
+    v >>= 2;
+    r += 2;
+  }
+  if (v >> 1) {
+    r += 1;
+  }
   return r;
 }
 
 OBS_INLINE unsigned obs_log2_bucket(obs_s64 v) {
-  if (v < 0) return 0;
-  if (v == 0) return 1;
+  if (v < 0)
+    return 0;
+  if (v == 0)
+    return 1;
   return obs_ilog2((obs_u64)v) + 2;
 }
 
 OBS_INLINE obs_u32 obs_lhist_bucket(obs_s64 v, obs_s64 min, obs_s64 max,
                                     obs_s64 step) {
-  if (v < min) return 0;
-  if (v >= max) return (obs_u32)((max - min) / step) + 1;
+  if (v < min)
+    return 0;
+  if (v >= max)
+    return (obs_u32)((max - min) / step) + 1;
   return (obs_u32)((v - min) / step) + 1;
 }
 
 /* Bucket of a magnitude, 0 .. OBS_QUANTILE_MAG_BUCKETS - 1. */
 OBS_INLINE obs_u32 obs_quantile_mag_bucket(obs_u64 m) {
-  if (m < 32) return (obs_u32)m;
+  if (m < 32)
+    return (obs_u32)m;
   unsigned k = obs_ilog2(m);
   obs_u32 sub = (obs_u32)(m >> (k - OBS_QUANTILE_SUB_BITS)) & 15;
   return 32 + (k - 5) * 16 + sub;
@@ -189,14 +211,17 @@ OBS_INLINE obs_u32 obs_quantile_bucket(obs_s64 v) {
 
 /* Folds one event into a scalar partial whose header is already current. */
 OBS_INLINE void obs_win_scalar_add(struct obs_win_scalar *p, obs_s64 v) {
-  if (p->h.count == 0 || v < p->min) p->min = v;
-  if (p->h.count == 0 || v > p->max) p->max = v;
+  if (p->h.count == 0 || v < p->min)
+    p->min = v;
+  if (p->h.count == 0 || v > p->max)
+    p->max = v;
   p->h.count += 1;
   p->sum += v;
 }
 
 /* Folds one event (t_us from the slot start, value v) into a fit partial. */
-OBS_INLINE void obs_win_fit_add(struct obs_win_fit *p, obs_s64 t_us, obs_s64 v) {
+OBS_INLINE void obs_win_fit_add(struct obs_win_fit *p, obs_s64 t_us,
+                                obs_s64 v) {
   p->h.count += 1;
   obs_s128_add_s64(&p->st, t_us);
   obs_s128_add_s64(&p->sv, v);

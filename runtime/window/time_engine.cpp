@@ -1,4 +1,5 @@
-//===- time_engine.cpp - event time, the watermark, closing windows --------===//
+//===- time_engine.cpp - event time, the watermark, closing windows
+//--------===//
 
 #include "runtime/window/time_engine.h"
 
@@ -11,6 +12,7 @@ TimeEngine::TimeEngine(Options o)
 
 MapId TimeEngine::addMap(WindowSpec spec) {
   MapId id = MapId(maps_.size());
+  minStep_ = std::min(minStep_, spec.step());
   maps_.push_back(std::make_unique<WindowedMap>(id, std::move(spec), origin_));
   alertsOfMap_.emplace_back();
   closedNow_.push_back(0);
@@ -48,8 +50,29 @@ void TimeEngine::updateNextClose() {
   nextCloseAbs_ = next == UINT64_MAX ? UINT64_MAX : origin_ + next;
 }
 
+bool TimeEngine::quiet() const {
+  for (auto &m : maps_)
+    if (!m->quiet())
+      return false;
+  for (auto &a : alerts_)
+    if (!a->idle() || (!a->spec().maps.empty() &&
+                       maps_[a->spec().maps[0]]->keys().keySize() == 0))
+      return false;
+  return true;
+}
+
 void TimeEngine::advanceTo(uint64_t wm) {
+  // A jump over a long quiet stretch (an idle system, a gap in a recording)
+  // would close every empty window in it one by one; when no slot holds
+  // anything and no alert could change state on an empty window, skip them.
   while (nextCloseAbs_ <= wm) {
+    if (wm - nextCloseAbs_ > 64 * minStep_ && quiet()) {
+      for (auto &m : maps_)
+        m->skipQuietTo(wm - origin_);
+      updateNextClose();
+      if (nextCloseAbs_ > wm)
+        break;
+    }
     uint64_t t = nextCloseAbs_ - origin_;
     toEvaluate_.clear();
     for (auto &mp : maps_) {
@@ -71,7 +94,8 @@ void TimeEngine::advanceTo(uint64_t wm) {
       AlertRule &r = *alerts_[a];
       MapId primary = r.spec().maps[0];
       r.evaluate(t, maps_[primary]->last(), maps_[primary]->keys(), *this,
-                 alertSink_ ? alertSink_ : AlertSink([](const AlertTransition &) {}));
+                 alertSink_ ? alertSink_
+                            : AlertSink([](const AlertTransition &) {}));
     }
     updateNextClose();
   }
@@ -101,7 +125,8 @@ void TimeEngine::finish(uint64_t endNs) {
       for (const WindowResult &r : partial)
         windowSink_(r);
   }
-  AlertSink sink = alertSink_ ? alertSink_ : AlertSink([](const AlertTransition &) {});
+  AlertSink sink =
+      alertSink_ ? alertSink_ : AlertSink([](const AlertTransition &) {});
   for (auto &a : alerts_)
     if (!a->spec().maps.empty())
       a->finish(end, maps_[a->spec().maps[0]]->keys(), sink);

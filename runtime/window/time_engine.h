@@ -1,4 +1,5 @@
-//===- time_engine.h - event time, the watermark, closing windows ----------===//
+//===- time_engine.h - event time, the watermark, closing windows
+//----------===//
 //
 // The user-space time engine: it owns the windowed maps and the alerts of a
 // program, follows the watermark (the least, over CPUs, of the latest kernel
@@ -45,7 +46,9 @@ public:
   const AlertRule &alert(AlertId a) const { return *alerts_[a]; }
 
   /// The dense id of a key (keySize bytes) of map m.
-  KeyId key(MapId m, const void *bytes) { return maps_[m]->keys().intern(bytes); }
+  KeyId key(MapId m, const void *bytes) {
+    return maps_[m]->keys().intern(bytes);
+  }
 
   /// One event's value for map m (kernel time ts); false if it was late.
   bool accumulate(MapId m, KeyId k, uint64_t ts, int64_t v,
@@ -89,12 +92,14 @@ public:
 
 private:
   uint64_t minMark() const;
+  bool quiet() const;
   void advanceTo(uint64_t wm);
   void updateNextClose();
 
   uint64_t origin_;
   std::vector<uint64_t> marks_;
   uint64_t nextCloseAbs_ = UINT64_MAX;
+  uint64_t minStep_ = UINT64_MAX;
   std::vector<std::unique_ptr<WindowedMap>> maps_;
   std::vector<std::unique_ptr<AlertRule>> alerts_;
   std::vector<std::vector<AlertId>> alertsOfMap_;

@@ -1,4 +1,5 @@
-//===- window_math.cpp - least squares and quantiles over merged partials --===//
+//===- window_math.cpp - least squares and quantiles over merged partials
+//--===//
 
 #include "runtime/window/window_math.h"
 
@@ -33,9 +34,9 @@ LinearFit fitLine(const FitSums &s) {
   f.defined = true;
   long double slopePerUs = sxy / sxx;
   f.slope = static_cast<double>(slopePerUs * 1e6L);
-  f.r2 = syy <= 0 ? 1.0
-                  : static_cast<double>(std::min(
-                        1.0L, (sxy / sxx) * (sxy / syy)));
+  f.r2 = syy <= 0
+             ? 1.0
+             : static_cast<double>(std::min(1.0L, (sxy / sxx) * (sxy / syy)));
   f.meanT = static_cast<double>(static_cast<long double>(s.st) /
                                 static_cast<long double>(s.n) / 1e6L);
   f.meanV = static_cast<double>(static_cast<long double>(s.sv) /

@@ -1,4 +1,5 @@
-//===- window_math.h - least squares and quantiles over merged partials ----===//
+//===- window_math.h - least squares and quantiles over merged partials
+//----===//
 //
 // The arithmetic of the window functions, separate from the bookkeeping of
 // slots and keys so that it can be checked against hand computations:
@@ -18,9 +19,9 @@ namespace obs::window {
 using i128 = __int128;
 
 inline i128 fromS128(const obs_s128 &v) {
-  return static_cast<i128>((static_cast<unsigned __int128>(
-                               static_cast<uint64_t>(v.hi)) << 64) |
-                           v.lo);
+  return static_cast<i128>(
+      (static_cast<unsigned __int128>(static_cast<uint64_t>(v.hi)) << 64) |
+      v.lo);
 }
 
 /// Least-squares sums with t in microseconds from an origin (a slot's or a

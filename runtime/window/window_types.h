@@ -1,4 +1,5 @@
-//===- window_types.h - what the time engine is told and what it produces --===//
+//===- window_types.h - what the time engine is told and what it produces
+//--===//
 //
 // A WindowSpec describes one windowed map (its function and window); a
 // WindowResult is one closed window of it: every key present, each with the
@@ -24,24 +25,34 @@ using MapId = uint32_t;
 using AlertId = uint32_t;
 
 enum class WindowFunction : uint8_t {
-  Count, Sum, Avg, Min, Max, Stats, Hist, Lhist,
+  Count,
+  Sum,
+  Avg,
+  Min,
+  Max,
+  Stats,
+  Hist,
+  Lhist,
   Rate,   ///< rate(): events per second
   RateOf, ///< rate(x): sum of x per second
-  Slope, R2, Predict, Quantile,
+  Slope,
+  R2,
+  Predict,
+  Quantile,
 };
 const char *functionName(WindowFunction f); ///< "rate", "slope", ...
 
 /// One windowed map, as sema's MapInfo and the aggregation describe it.
 struct WindowSpec {
-  std::string name;                 ///< "@forks"
+  std::string name; ///< "@forks"
   WindowFunction function = WindowFunction::Count;
-  uint64_t overNs = 1000000000;     ///< window length
-  uint64_t everyNs = 0;             ///< step; 0 means tumbling (= overNs)
-  uint32_t keySize = 0;             ///< bytes of a key; 0 for a keyless map
+  uint64_t overNs = 1000000000; ///< window length
+  uint64_t everyNs = 0;         ///< step; 0 means tumbling (= overNs)
+  uint32_t keySize = 0;         ///< bytes of a key; 0 for a keyless map
   int64_t lhistMin = 0, lhistMax = 0, lhistStep = 1; ///< Lhist
-  double quantile = 0.5;            ///< Quantile: q
-  uint64_t predictNs = 0;           ///< Predict: horizon H
-  bool exemplars = false;           ///< keep an exemplar per key per slot
+  double quantile = 0.5;                             ///< Quantile: q
+  uint64_t predictNs = 0;                            ///< Predict: horizon H
+  bool exemplars = false; ///< keep an exemplar per key per slot
   /// When set, the exemplar of a slot is the event at which the slot's
   /// running count (Count, Rate), sum (Sum, RateOf) or max (Max) first
   /// exceeded this raw value, rather than the latest event (spec §10.5).
@@ -59,7 +70,10 @@ struct LossCounts {
   uint64_t ringbuf = 0, mapFull = 0, evicted = 0, late = 0;
   uint64_t total() const { return ringbuf + mapFull + evicted + late; }
   LossCounts &operator+=(const LossCounts &o) {
-    ringbuf += o.ringbuf; mapFull += o.mapFull; evicted += o.evicted; late += o.late;
+    ringbuf += o.ringbuf;
+    mapFull += o.mapFull;
+    evicted += o.evicted;
+    late += o.late;
     return *this;
   }
 };
@@ -74,11 +88,11 @@ struct WindowValue {
   /// events, or of events that all share one timestamp).
   double number = 0;
   bool defined = true;
-  LinearFit fit;              ///< slope, r2, predict maps
-  uint32_t bucketOffset = 0;  ///< into WindowResult::buckets
+  LinearFit fit;             ///< slope, r2, predict maps
+  uint32_t bucketOffset = 0; ///< into WindowResult::buckets
   uint32_t bucketCount = 0;
   bool hasExemplar = false;
-  obs_exemplar exemplar{};    ///< ts relative to the kernel clock, as captured
+  obs_exemplar exemplar{}; ///< ts relative to the kernel clock, as captured
 };
 
 struct WindowEntry {

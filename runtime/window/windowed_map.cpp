@@ -1,4 +1,5 @@
-//===- windowed_map.cpp - slots of one windowed map, merged at close -------===//
+//===- windowed_map.cpp - slots of one windowed map, merged at close
+//-------===//
 
 #include "runtime/window/windowed_map.h"
 
@@ -43,8 +44,9 @@ uint32_t WindowSpec::bucketCount() const {
 }
 
 const WindowEntry *WindowResult::find(KeyId k) const {
-  auto it = std::lower_bound(entries.begin(), entries.end(), k,
-                             [](const WindowEntry &e, KeyId k) { return e.key < k; });
+  auto it =
+      std::lower_bound(entries.begin(), entries.end(), k,
+                       [](const WindowEntry &e, KeyId k) { return e.key < k; });
   return it != entries.end() && it->key == k ? &*it : nullptr;
 }
 
@@ -105,6 +107,7 @@ WindowedMap::Slot *WindowedMap::slotFor(int64_t seq) {
       return &s;
     if (s.seq == -1) {
       s.seq = seq;
+      ++live_;
       return &s;
     }
     // An event far ahead of the oldest open slot (another CPU ahead of the
@@ -137,7 +140,8 @@ bool WindowedMap::selectSlot(uint64_t ts) {
 }
 
 void WindowedMap::growSlot(Slot &s, KeyId key) {
-  size_t n = std::max<size_t>({size_t(key) + 1, keys_.size(), s.cells.size() * 2});
+  size_t n =
+      std::max<size_t>({size_t(key) + 1, keys_.size(), s.cells.size() * 2});
   s.cells.resize(n);
   if (fit_)
     s.fits.resize(n);
@@ -174,7 +178,8 @@ void WindowedMap::bucketAdd(Cell &c, int64_t v) {
   pool_[size_t(c.block) * nbuckets_ + i] += 1;
 }
 
-void WindowedMap::exemplarAdd(Slot &s, Cell &c, KeyId key, const obs_exemplar &ex) {
+void WindowedMap::exemplarAdd(Slot &s, Cell &c, KeyId key,
+                              const obs_exemplar &ex) {
   if (!spec_.exemplars || c.exemplar == 2)
     return;
   s.exemplars[key] = ex;
@@ -210,7 +215,10 @@ void WindowedMap::addLoss(LossKind kind, uint64_t ts, uint64_t n) {
   case LossKind::Ringbuf: s->lost.ringbuf += n; break;
   case LossKind::MapFull: s->lost.mapFull += n; break;
   case LossKind::Evicted: s->lost.evicted += n; break;
-  case LossKind::Late: s->lost.late += n; lateTotal_ += n; break;
+  case LossKind::Late:
+    s->lost.late += n;
+    lateTotal_ += n;
+    break;
   }
 }
 
@@ -274,6 +282,7 @@ void WindowedMap::freeSlot(Slot &s) {
   s.touched.clear();
   s.lost = LossCounts{};
   s.seq = -1;
+  --live_;
   if (cur_ == &s)
     cur_ = nullptr;
 }
@@ -357,20 +366,29 @@ void WindowedMap::buildResult(int64_t m, bool partial, WindowResult &out) {
     case WindowFunction::Lhist: v.number = double(d.count); break;
     case WindowFunction::Sum: v.number = double(d.sum); break;
     case WindowFunction::Avg:
-    case WindowFunction::Stats: v.number = double(d.sum) / double(d.count); break;
+    case WindowFunction::Stats:
+      v.number = double(d.sum) / double(d.count);
+      break;
     case WindowFunction::Min: v.number = double(d.min); break;
     case WindowFunction::Max: v.number = double(d.max); break;
     case WindowFunction::Rate: v.number = double(d.count) / overSec; break;
     case WindowFunction::RateOf: v.number = double(d.sum) / overSec; break;
-    case WindowFunction::Slope: v.number = v.fit.slope; v.defined = v.fit.defined; break;
-    case WindowFunction::R2: v.number = v.fit.r2; v.defined = v.fit.defined; break;
+    case WindowFunction::Slope:
+      v.number = v.fit.slope;
+      v.defined = v.fit.defined;
+      break;
+    case WindowFunction::R2:
+      v.number = v.fit.r2;
+      v.defined = v.fit.defined;
+      break;
     case WindowFunction::Predict:
       v.number = v.fit.at(overSec + double(spec_.predictNs) / 1e9);
       v.defined = v.fit.defined;
       break;
     case WindowFunction::Quantile:
-      v.number = double(quantileFromBuckets(pool_.data() + size_t(d.block) * nbuckets_,
-                                            d.count, spec_.quantile, d.min, d.max));
+      v.number =
+          double(quantileFromBuckets(pool_.data() + size_t(d.block) * nbuckets_,
+                                     d.count, spec_.quantile, d.min, d.max));
       break;
     }
     if (mex_[key] >= 0) {
@@ -402,6 +420,24 @@ bool WindowedMap::closeNext(WindowResult &out) {
   nextM_ = m + 1;
   cur_ = nullptr; // lateness of the cached slot may have changed
   return formed;
+}
+
+void WindowedMap::skipQuietTo(uint64_t relNs) {
+  int64_t last = int64_t(relNs / step_); // the last window end <= relNs
+  if (live_ != 0 || last < nextM_)
+    return;
+  nextM_ = last + 1;
+  cur_ = nullptr;
+  if (last >= k_) {
+    last_.map = id_;
+    last_.spec = &spec_;
+    last_.partial = false;
+    last_.startNs = uint64_t(last - k_) * step_;
+    last_.endNs = uint64_t(last) * step_;
+    last_.lost = LossCounts{};
+    last_.entries.clear();
+    last_.buckets.clear();
+  }
 }
 
 void WindowedMap::closePartial(uint64_t endNs, std::vector<WindowResult> &out) {

@@ -1,4 +1,5 @@
-//===- windowed_map.h - slots of one windowed map, merged at close ---------===//
+//===- windowed_map.h - slots of one windowed map, merged at close
+//---------===//
 //
 // A WindowedMap holds the partial state of one map: a ring of slots (one per
 // `every` of event time), each with one merged partial per key (user space
@@ -80,6 +81,13 @@ public:
   /// before it, closed and marked partial; the map accepts no more events.
   void closePartial(uint64_t endNs, std::vector<WindowResult> &out);
 
+  /// No slot holds events or loss.
+  bool quiet() const { return live_ == 0; }
+  /// On a quiet map, moves past every window ending at or before `relNs`
+  /// (from the origin) at once: they are all empty. last() becomes the
+  /// last of them.
+  void skipQuietTo(uint64_t relNs);
+
   uint64_t lateTotal() const { return lateTotal_; }
   const WindowResult &last() const { return last_; }
   WindowResult &last() { return last_; }
@@ -111,8 +119,8 @@ private:
   uint32_t allocBlock();
   void freeSlot(Slot &s);
   void buildResult(int64_t m, bool partial, WindowResult &out);
-  bool isLate(int64_t seq) const;      ///< some closed window holds seq
-  bool isClosed(int64_t seq) const;    ///< every window holding seq closed
+  bool isLate(int64_t seq) const;   ///< some closed window holds seq
+  bool isClosed(int64_t seq) const; ///< every window holding seq closed
 
   MapId id_;
   WindowSpec spec_;
@@ -124,6 +132,7 @@ private:
   KeyTable keys_;
   std::vector<Slot> ring_;
   int64_t nextM_ = 1; ///< the next window to close ends at nextM_ * step
+  uint32_t live_ = 0; ///< slots in use
   bool finished_ = false;
 
   // The slot of the last event: [curStart_, curStart_ + step_) in kernel ns.
@@ -131,7 +140,7 @@ private:
   uint64_t curStart_ = 0;
   bool curLate_ = false;
 
-  std::vector<uint64_t> pool_;        ///< bucket blocks, nbuckets_ each
+  std::vector<uint64_t> pool_; ///< bucket blocks, nbuckets_ each
   std::vector<uint32_t> freeBlocks_;
   uint64_t lateTotal_ = 0;
 

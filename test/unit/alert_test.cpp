@@ -1,4 +1,5 @@
-//===- alert_test.cpp - alert lifecycle: for, cooldown, resolve, repeats ---===//
+//===- alert_test.cpp - alert lifecycle: for, cooldown, resolve, repeats
+//---===//
 
 #include "runtime/window/time_engine.h"
 
@@ -235,9 +236,13 @@ TEST(Alerts, UnkeyedAlertAndSecondMap) {
   // close time.
   TimeEngine e;
   WindowSpec n;
-  n.name = "@n"; n.function = WindowFunction::Count; n.overNs = kSec;
+  n.name = "@n";
+  n.function = WindowFunction::Count;
+  n.overNs = kSec;
   WindowSpec m;
-  m.name = "@m"; m.function = WindowFunction::Max; m.overNs = 2 * kSec;
+  m.name = "@m";
+  m.function = WindowFunction::Max;
+  m.overNs = 2 * kSec;
   MapId nid = e.addMap(n), mid = e.addMap(m);
   int evaluations = 0;
   AlertSpec a;
@@ -260,7 +265,8 @@ TEST(Alerts, UnkeyedAlertAndSecondMap) {
     e.accumulate(mid, e.key(mid, nullptr), ts, i);
   }
   e.advanceIdle(4 * kSec);
-  EXPECT_EQ(evaluations, 4); // at 1, 2, 3, 4 s; once at 2 and 4 though both close
+  EXPECT_EQ(evaluations,
+            4); // at 1, 2, 3, 4 s; once at 2 and 4 though both close
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].kind, Kind::Firing);
   EXPECT_EQ(out[0].atNs, 2 * kSec); // @m's first window closes at 2 s (max 19)

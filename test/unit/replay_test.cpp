@@ -40,7 +40,8 @@ std::vector<ReplayEvent> generate(const Stream &s) {
 }
 } // namespace
 
-//===-- Event files --------------------------------------------------------===//
+//===-- Event files
+//--------------------------------------------------------===//
 
 TEST(EventFile, ParsesTheSpecExample) {
   ReplayEvent ev;
@@ -99,7 +100,8 @@ TEST(EventFile, WatermarkLinesAndErrors) {
   EXPECT_NE(err.find("not a fraction"), std::string::npos) << err;
   EXPECT_FALSE(parseEventLine(R"({"probe": "x:y", "ts": 1} x)", ev, err));
   EXPECT_NE(err.find("text after the object"), std::string::npos) << err;
-  EXPECT_FALSE(parseEventLine(R"({"probe": "x:y", "ts": 1, "pid": -3})", ev, err));
+  EXPECT_FALSE(
+      parseEventLine(R"({"probe": "x:y", "ts": 1, "pid": -3})", ev, err));
   EXPECT_FALSE(parseEventLine(R"({"probe": "x:y)", ev, err));
 }
 
@@ -141,10 +143,12 @@ TEST(EventFile, FormatRoundTrips) {
   EXPECT_EQ(back.tid, 10u);
 }
 
-//===-- Synthetic streams --------------------------------------------------===//
+//===-- Synthetic streams
+//--------------------------------------------------===//
 
 TEST(Stream, RatesAreEvenlySpacedAndExact) {
-  Stream s = parseOk("tracepoint:sched:sched_process_fork 5000/s for 10s, then 10/s for 20s");
+  Stream s = parseOk(
+      "tracepoint:sched:sched_process_fork 5000/s for 10s, then 10/s for 20s");
   ASSERT_EQ(s.phases.size(), 2u);
   EXPECT_EQ(s.endNs, 30 * kSec);
   auto evs = generate(s);
@@ -154,7 +158,8 @@ TEST(Stream, RatesAreEvenlySpacedAndExact) {
   EXPECT_EQ(evs[49999].ts, 10 * kSec - 200000);
   EXPECT_EQ(evs[50000].ts, 10 * kSec);
   EXPECT_EQ(evs[50001].ts, 10 * kSec + 100000000);
-  EXPECT_EQ(evs.back().probe, "tracepoint:sched:sched_process_fork"); // inherited
+  EXPECT_EQ(evs.back().probe,
+            "tracepoint:sched:sched_process_fork"); // inherited
   // Defaults.
   EXPECT_EQ(evs[0].pid, 1000u);
   EXPECT_EQ(evs[0].tid, 1000u);
@@ -164,8 +169,10 @@ TEST(Stream, RatesAreEvenlySpacedAndExact) {
 }
 
 TEST(Stream, FractionalRatesAndUnits) {
-  auto evs = generate(parseOk("t:a:b 3/s for 1s, then 90/min for 2s, then 0.5/s for 3s"));
-  // 3/s: 0, 333333333, 666666666; 90/min = 1.5/s over 2 s: 3 events; 0.5/s over 3 s: 2.
+  auto evs = generate(
+      parseOk("t:a:b 3/s for 1s, then 90/min for 2s, then 0.5/s for 3s"));
+  // 3/s: 0, 333333333, 666666666; 90/min = 1.5/s over 2 s: 3 events; 0.5/s over
+  // 3 s: 2.
   ASSERT_EQ(evs.size(), 8u);
   EXPECT_EQ(evs[1].ts, 333333333u);
   EXPECT_EQ(evs[2].ts, 666666666u);
@@ -175,8 +182,9 @@ TEST(Stream, FractionalRatesAndUnits) {
 }
 
 TEST(Stream, SourcesInterleaveByTimeTiesInSourceOrder) {
-  Stream s = parseOk("tracepoint:sched:sched_process_fork 4/s with parent_pid=42 and "
-                     "2/s with parent_pid=1..20 for 1s");
+  Stream s =
+      parseOk("tracepoint:sched:sched_process_fork 4/s with parent_pid=42 and "
+              "2/s with parent_pid=1..20 for 1s");
   auto evs = generate(s);
   ASSERT_EQ(evs.size(), 6u);
   std::vector<int64_t> ppids;
@@ -206,14 +214,16 @@ TEST(Stream, FieldsRangesGrowthAndStrings) {
 }
 
 TEST(Stream, SourceWithoutWithRepeatsPreviousFields) {
-  auto evs = generate(parseOk("t:a:b 1/s with args.x=3 arg_name=\"q\" for 1s, then 1/s for 1s"));
+  auto evs = generate(parseOk(
+      "t:a:b 1/s with args.x=3 arg_name=\"q\" for 1s, then 1/s for 1s"));
   ASSERT_EQ(evs.size(), 2u);
   EXPECT_EQ(evs[1].arg("x")->i, 3);
   EXPECT_EQ(evs[1].arg("arg_name")->s, "q");
 }
 
 TEST(Stream, PositionalArguments) {
-  auto evs = generate(parseOk("kprobe:vfs_read 1/s with arg1=4096 arg0=-3 for 1s"));
+  auto evs =
+      generate(parseOk("kprobe:vfs_read 1/s with arg1=4096 arg0=-3 for 1s"));
   ASSERT_EQ(evs.size(), 1u);
   EXPECT_TRUE(evs[0].positionalArgs);
   EXPECT_EQ(evs[0].arg(size_t(0))->i, -3);
@@ -221,7 +231,8 @@ TEST(Stream, PositionalArguments) {
 }
 
 TEST(Stream, DefaultProbeAndStartTime) {
-  Stream s = parseOk("at 5s: 2/s for 1s", "tracepoint:sched:sched_process_exec");
+  Stream s =
+      parseOk("at 5s: 2/s for 1s", "tracepoint:sched:sched_process_exec");
   auto evs = generate(s);
   ASSERT_EQ(evs.size(), 2u);
   EXPECT_EQ(evs[0].ts, 5 * kSec);
@@ -234,8 +245,8 @@ TEST(Stream, RampsIntegrateTheRate) {
   auto evs = generate(parseOk("t:a:b 0/s to 100/s for 10s"));
   ASSERT_EQ(evs.size(), 500u);
   EXPECT_EQ(evs[0].ts, 0u);
-  EXPECT_EQ(evs[5].ts, kSec);       // √(5/5) = 1 s
-  EXPECT_EQ(evs[20].ts, 2 * kSec);  // √(20/5) = 2 s
+  EXPECT_EQ(evs[5].ts, kSec);      // √(5/5) = 1 s
+  EXPECT_EQ(evs[20].ts, 2 * kSec); // √(20/5) = 2 s
   EXPECT_EQ(evs[320].ts, 8 * kSec);
   for (size_t i = 1; i < evs.size(); ++i)
     ASSERT_LT(evs[i - 1].ts, evs[i].ts);
@@ -246,35 +257,43 @@ TEST(Stream, RampsIntegrateTheRate) {
 }
 
 TEST(Stream, Errors) {
-  EXPECT_EQ(parseErr("5000/s for 10s"),
-            "stream:1:1: error: this stream names no probe and the program has no "
-            "single probe to default to; start with one, as in "
-            "tracepoint:sched:sched_process_fork 100/s");
-  EXPECT_EQ(parseErr("t:a:b 5000/s"),
-            "stream:1:13: error: expected 'for' and the phase's duration, as in for 10s");
-  EXPECT_EQ(parseErr("t:a:b 5000 for 1s"), "stream:1:7: error: expected a rate, like 100/s");
-  EXPECT_EQ(parseErr("t:a:b 5/s for 10"),
-            "stream:1:15: error: expected a duration after 'for', like 10s or 500ms");
+  EXPECT_EQ(
+      parseErr("5000/s for 10s"),
+      "stream:1:1: error: this stream names no probe and the program has no "
+      "single probe to default to; start with one, as in "
+      "tracepoint:sched:sched_process_fork 100/s");
+  EXPECT_EQ(parseErr("t:a:b 5000/s"), "stream:1:13: error: expected 'for' and "
+                                      "the phase's duration, as in for 10s");
+  EXPECT_EQ(parseErr("t:a:b 5000 for 1s"),
+            "stream:1:7: error: expected a rate, like 100/s");
+  EXPECT_EQ(
+      parseErr("t:a:b 5/s for 10"),
+      "stream:1:15: error: expected a duration after 'for', like 10s or 500ms");
   EXPECT_EQ(parseErr("t:a:b 5/s for 1s then 1/s for 1s"),
             "stream:1:18: error: expected ', then' before the next phase");
   EXPECT_EQ(parseErr("t:a:b 5/s with x=1..0 for 1s"),
             "stream:1:21: error: a range A..B needs B >= A");
   EXPECT_EQ(parseErr("t:a:b 5/s with size=1MB+2/s for 1s"),
-            "stream:1:25: error: the growth rate must have the value's unit, as in 100MB+1MB/s");
+            "stream:1:25: error: the growth rate must have the value's unit, "
+            "as in 100MB+1MB/s");
   EXPECT_EQ(parseErr("t:a:b 5/s with pid=\"x\" for 1s"),
             "stream:1:20: error: 'pid' is a number, not a string");
   EXPECT_EQ(parseErr("t:a:b 5/q for 1s"),
-            "stream:1:8: error: a rate is a count or a size per time unit, as in 100/s or 1MB/s");
-  EXPECT_EQ(parseErr("t:a:b 1MB/s for 1s"),
-            "stream:1:7: error: an event rate is a count per time unit, like 100/s");
+            "stream:1:8: error: a rate is a count or a size per time unit, as "
+            "in 100/s or 1MB/s");
+  EXPECT_EQ(
+      parseErr("t:a:b 1MB/s for 1s"),
+      "stream:1:7: error: an event rate is a count per time unit, like 100/s");
 }
 
-//===-- End to end: a stream through the time engine -----------------------===//
+//===-- End to end: a stream through the time engine
+//-----------------------===//
 
 TEST(Stream, DrivesTheForkStormAlert) {
   using namespace obs::window;
-  Stream s = parseOk("tracepoint:sched:sched_process_fork 10/s with parent_pid=1234 for 10s, "
-                     "then 5000/s for 10s, then 10/s for 10s");
+  Stream s = parseOk(
+      "tracepoint:sched:sched_process_fork 10/s with parent_pid=1234 for 10s, "
+      "then 5000/s for 10s, then 10/s for 10s");
   TimeEngine e;
   WindowSpec w;
   w.name = "@forks";

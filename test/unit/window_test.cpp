@@ -71,7 +71,8 @@ TEST(WindowFunctions, RateIsExact) {
 }
 
 TEST(WindowFunctions, RateOverTwoSecondsAndRateOfSum) {
-  // 7 events in a 2 s window: 3.5/s; rate(x) of values summing to 1001: 500.5/s.
+  // 7 events in a 2 s window: 3.5/s; rate(x) of values summing to 1001:
+  // 500.5/s.
   Harness h(spec(WindowFunction::Rate, 2 * kSec));
   Harness hs(spec(WindowFunction::RateOf, 2 * kSec));
   int64_t vals[7] = {1, 10, 100, 200, 300, 190, 200};
@@ -86,8 +87,9 @@ TEST(WindowFunctions, RateOverTwoSecondsAndRateOfSum) {
 }
 
 TEST(WindowFunctions, CountSumAvgMinMaxStats) {
-  for (auto f : {WindowFunction::Count, WindowFunction::Sum, WindowFunction::Avg,
-                 WindowFunction::Min, WindowFunction::Max, WindowFunction::Stats}) {
+  for (auto f :
+       {WindowFunction::Count, WindowFunction::Sum, WindowFunction::Avg,
+        WindowFunction::Min, WindowFunction::Max, WindowFunction::Stats}) {
     Harness h(spec(f, kSec));
     for (int64_t v : {5, -3, 12, 7})
       h.event(100 * kMs, 2, v);
@@ -152,7 +154,8 @@ TEST(WindowFunctions, HistAndLhistBuckets) {
 // predict(v, 5s): PromQL's predict_linear evaluated at the window end (10s)
 //   is the fitted value at 10s plus slope·5s = 19 + 9.5 = 28.5.
 TEST(WindowFunctions, SlopeR2PredictByHand) {
-  for (auto f : {WindowFunction::Slope, WindowFunction::R2, WindowFunction::Predict}) {
+  for (auto f :
+       {WindowFunction::Slope, WindowFunction::R2, WindowFunction::Predict}) {
     WindowSpec s = spec(f, 10 * kSec);
     s.predictNs = 5 * kSec;
     Harness h(s);
@@ -195,7 +198,10 @@ TEST(WindowFunctions, PredictMatchesPromQLDefinition) {
   double n = double(series.size()), st = 0, sv = 0, stv = 0, stt = 0;
   for (auto [t, v] : series) {
     double d = t - T;
-    st += d; sv += v; stv += d * v; stt += d * d;
+    st += d;
+    sv += v;
+    stv += d * v;
+    stt += d * d;
   }
   double slope = (n * stv - st * sv) / (n * stt - st * st);
   double intercept = sv / n - slope * st / n;
@@ -206,10 +212,10 @@ TEST(WindowFunctions, PredictMatchesPromQLDefinition) {
 
 TEST(WindowFunctions, SlopeUndefinedForOnePointOrOneTimestamp) {
   Harness h(spec(WindowFunction::Slope, kSec));
-  h.event(100 * kMs, 1, 5);                       // one event
-  h.event(200 * kMs, 2, 5);                       // two at one timestamp
+  h.event(100 * kMs, 1, 5); // one event
+  h.event(200 * kMs, 2, 5); // two at one timestamp
   h.event(200 * kMs, 2, 9);
-  h.event(100 * kMs, 3, 7);                       // flat line: slope 0, r2 1
+  h.event(100 * kMs, 3, 7); // flat line: slope 0, r2 1
   h.event(900 * kMs, 3, 7);
   h.engine.advanceIdle(kSec);
   EXPECT_FALSE(h.entry(0, 1)->value.defined);
@@ -237,10 +243,14 @@ TEST(WindowFunctions, FitSumsMergeWithShiftedOrigin) {
   // Sums over slot B (origin 2 s later) merged into slot A equal the sums of
   // all points taken from A's origin.
   FitSums a, b, all;
-  a.add(100, 5); a.add(1500000, -7);
-  b.add(3, 11); b.add(999999, 4);
-  all.add(100, 5); all.add(1500000, -7);
-  all.add(2000003, 11); all.add(2999999, 4);
+  a.add(100, 5);
+  a.add(1500000, -7);
+  b.add(3, 11);
+  b.add(999999, 4);
+  all.add(100, 5);
+  all.add(1500000, -7);
+  all.add(2000003, 11);
+  all.add(2999999, 4);
   a.merge(b, 2000000);
   EXPECT_EQ(a.n, all.n);
   EXPECT_TRUE(a.st == all.st && a.sv == all.sv && a.stv == all.stv &&
@@ -267,7 +277,8 @@ TEST(WindowFunctions, KernelFixedPointMatchesHost) {
   EXPECT_TRUE(k.svv == host.svv);
 }
 
-//===-- Quantiles ----------------------------------------------------------===//
+//===-- Quantiles
+//----------------------------------------------------------===//
 
 TEST(Quantile, BucketsAscendAndBoundHoldsForEveryMagnitude) {
   // Magnitudes of 2^63 and above (buckets 960..975 of a side) exist only as
@@ -342,7 +353,8 @@ TEST(Quantile, ExtremesAndSmallValuesAreExact) {
   EXPECT_EQ(quantileRank(0.0, 5), 1u);
 }
 
-//===-- Boundaries ---------------------------------------------------------===//
+//===-- Boundaries
+//---------------------------------------------------------===//
 
 TEST(Boundaries, TumblingEventAtBoundaryBelongsToLaterWindow) {
   Harness h(spec(WindowFunction::Count, kSec));
@@ -411,7 +423,8 @@ TEST(Boundaries, OriginAlignsWindows) {
   EXPECT_EQ(h.entry(1, 1)->value.count, 1u);
 }
 
-//===-- Watermark, late events, loss ---------------------------------------===//
+//===-- Watermark, late events, loss
+//---------------------------------------===//
 
 TEST(Watermark, IsTheLeastOverCpus) {
   Harness h(spec(WindowFunction::Count, kSec), 2);
@@ -511,8 +524,10 @@ TEST(Kernel, MergesPerCpuPartialsBySlot) {
   Harness h(spec(WindowFunction::Rate, kSec));
   obs_win_scalar a{}, b{};
   a.h.seq = b.h.seq = 4;
-  for (int i = 0; i < 30; ++i) obs_win_scalar_add(&a, i);
-  for (int i = 0; i < 12; ++i) obs_win_scalar_add(&b, 100 + i);
+  for (int i = 0; i < 30; ++i)
+    obs_win_scalar_add(&a, i);
+  for (int i = 0; i < 12; ++i)
+    obs_win_scalar_add(&b, 100 + i);
   KeyId k = h.key(5);
   h.engine.map(h.map).mergeKernelPartial(k, &a);
   h.engine.map(h.map).mergeKernelPartial(k, &b);
@@ -582,8 +597,23 @@ TEST(Reads, AbsentKeysAndUndefinedValues) {
   EXPECT_EQ(readWindowValue(r.windows[0], 99), 0.0); // absent rate reads 0
   EXPECT_EQ(readWindowValue(m.windows[0], 99), std::nullopt);
   EXPECT_EQ(readWindowValue(sl.windows[0], sl.key(1)), 10.0);
-  EXPECT_EQ(readWindowValue(sl.windows[0], sl.key(2)), std::nullopt); // one event
+  EXPECT_EQ(readWindowValue(sl.windows[0], sl.key(2)),
+            std::nullopt); // one event
   EXPECT_EQ(readWindowR2(sl.windows[0], sl.key(1)), 1.0);
   // The line through (0, 0) and (0.5 s, 5): 10/s; at 1 s + 2 s: 30.
   EXPECT_EQ(readWindowPredict(sl.windows[0], sl.key(1), 2 * kSec), 30.0);
+}
+
+TEST(Watermark, LongQuietGapsAreSkipped) {
+  // A year of event time at 1 ms windows: closing 3·10^10 empty windows one
+  // by one would take minutes; the engine skips the quiet stretch.
+  Harness h(spec(WindowFunction::Count, kMs));
+  h.event(0, 1, 0);
+  uint64_t year = 365ULL * 86400 * kSec;
+  h.event(year + 500 * 1000, 1, 0);
+  h.engine.advanceIdle(year + kMs);
+  ASSERT_GE(h.windows.size(), 2u);
+  EXPECT_EQ(h.entry(0, 1)->value.count, 1u);
+  EXPECT_EQ(h.windows.back().startNs, year);
+  EXPECT_EQ(h.entry(h.windows.size() - 1, 1)->value.count, 1u);
 }
