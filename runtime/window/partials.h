@@ -111,6 +111,9 @@ struct obs_exemplar {
   obs_u64 ts; /* kernel ns */
   obs_u64 cgroup;
   obs_u32 pid, tid, ppid, uid, gid, cpu;
+  obs_u32 crossed; /* 1: taken when the running value crossed the
+                      threshold (frozen for the slot); 0: the latest */
+  obs_u32 reserved;
   obs_s64 kstack_id; /* stack-map ids; -1 when not captured */
   obs_s64 ustack_id;
   char comm[16];

@@ -183,6 +183,7 @@ void WindowedMap::exemplarAdd(Slot &s, Cell &c, KeyId key,
   if (!spec_.exemplars || c.exemplar == 2)
     return;
   s.exemplars[key] = ex;
+  s.exemplars[key].crossed = 0;
   c.exemplar = 1;
   if (!spec_.hasExemplarThreshold)
     return;
@@ -193,8 +194,10 @@ void WindowedMap::exemplarAdd(Slot &s, Cell &c, KeyId key,
   case WindowFunction::Max: running = c.max; break;
   default: running = int64_t(c.count); break;
   }
-  if (running > spec_.exemplarThreshold)
+  if (running > spec_.exemplarThreshold) {
     c.exemplar = 2; // crossed: frozen for the rest of the slot
+    s.exemplars[key].crossed = 1;
+  }
 }
 
 void WindowedMap::lateInOpen(uint64_t n) {
@@ -259,10 +262,16 @@ void WindowedMap::mergeKernelPartial(KeyId key, const void *partial,
         dst[i] += b[i];
     }
   }
-  if (ex && spec_.exemplars && c.exemplar != 2 &&
-      (c.exemplar == 0 || ex->ts >= s.exemplars[key].ts)) {
-    s.exemplars[key] = *ex;
-    c.exemplar = 1;
+  // Across CPUs: the earliest crossing, else the latest event.
+  if (ex && spec_.exemplars) {
+    bool take = ex->crossed
+                    ? c.exemplar != 2 || ex->ts < s.exemplars[key].ts
+                    : c.exemplar == 0 ||
+                          (c.exemplar == 1 && ex->ts >= s.exemplars[key].ts);
+    if (take) {
+      s.exemplars[key] = *ex;
+      c.exemplar = ex->crossed ? 2 : 1;
+    }
   }
   if (isLate(seq))
     lateInOpen(h.count);

@@ -272,3 +272,27 @@ TEST(Alerts, UnkeyedAlertAndSecondMap) {
   EXPECT_EQ(out[0].atNs, 2 * kSec); // @m's first window closes at 2 s (max 19)
   EXPECT_EQ(out[0].keyBytes, nullptr);
 }
+
+TEST(Alerts, KernelExemplarsPreferTheEarliestCrossing) {
+  ForkStorm f(0, 0);
+  obs_win_scalar p0{}, p1{};
+  p0.h.seq = p1.h.seq = 1;
+  for (int i = 0; i < 60; ++i)
+    obs_win_scalar_add(&p0, 0);
+  for (int i = 0; i < 60; ++i)
+    obs_win_scalar_add(&p1, 0);
+  obs_exemplar late{}, crossA{}, crossB{};
+  late.ts = 900;
+  crossA.ts = 500, crossA.crossed = 1, crossA.pid = 1;
+  crossB.ts = 400, crossB.crossed = 1, crossB.pid = 2;
+  uint64_t key = 5;
+  KeyId k = f.engine.key(f.forks, &key);
+  f.engine.map(f.forks).mergeKernelPartial(k, &p0, &crossA);
+  f.engine.map(f.forks).mergeKernelPartial(k, &p1, &late);
+  f.engine.map(f.forks).mergeKernelPartial(k, &p1, &crossB);
+  f.engine.advanceIdle(kSec);
+  ASSERT_EQ(f.out.size(), 1u);
+  ASSERT_TRUE(f.out[0].hasExemplar);
+  EXPECT_EQ(f.out[0].exemplar.pid, 2u);
+  EXPECT_EQ(f.out[0].exemplar.ts, 400u);
+}
