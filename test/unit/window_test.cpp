@@ -617,3 +617,22 @@ TEST(Watermark, LongQuietGapsAreSkipped) {
   EXPECT_EQ(h.windows.back().startNs, year);
   EXPECT_EQ(h.entry(h.windows.size() - 1, 1)->value.count, 1u);
 }
+
+TEST(Finish, HoppingWindowsStillOpenClosePartial) {
+  // over 4s every 1s, an event every 500 ms until 5.5 s, end at 5.5 s:
+  // [0,4) and [1,5) close normally; [2,6) [3,7) [4,8) [5,9) started before
+  // the end and close partial.
+  Harness h(spec(WindowFunction::Count, 4 * kSec, kSec));
+  for (uint64_t t = 0; t <= 5500 * kMs; t += 500 * kMs)
+    h.event(t, 1, 0);
+  h.engine.finish(5500 * kMs);
+  ASSERT_EQ(h.windows.size(), 6u);
+  EXPECT_FALSE(h.windows[1].partial);
+  EXPECT_EQ(h.entry(1, 1)->value.count, 8u); // [1,5): 1.0 .. 4.5
+  for (size_t i = 2; i < 6; ++i) {
+    EXPECT_TRUE(h.windows[i].partial);
+    EXPECT_EQ(h.windows[i].startNs, (i) * kSec);
+  }
+  EXPECT_EQ(h.entry(2, 1)->value.count, 8u); // [2,6): 2.0 .. 5.5
+  EXPECT_EQ(h.entry(5, 1)->value.count, 2u); // [5,9): 5.0, 5.5
+}
