@@ -87,7 +87,9 @@ bool constantInt(const Expr *e, int64_t &out) {
 }
 } // namespace
 
-MapState *Lowering::mapState(const std::string &name, SourceRange where) {
+MapState *Lowering::mapState(const std::string &refName, SourceRange where) {
+  // The parser's MapRef names have no '@'; the map table's do ("@", "@h").
+  std::string name = !refName.empty() && refName[0] == '@' ? refName : "@" + refName;
   auto it = maps.find(name);
   if (it != maps.end())
     return &it->second;

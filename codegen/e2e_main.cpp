@@ -1,0 +1,115 @@
+//===- e2e_main.cpp - obs-e2e: the real front end, then codegen and a run -===//
+//
+// A test driver for the back end before obsc's backend.cpp is wired: it
+// takes obsc's command line, runs obsc's front end (tools/obsc/pipeline),
+// then compileToBpf() and runSession(), with plain printers. It is also the
+// reference for wiring runBackEnd().
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/codegen.h"
+#include "runtime/ringbuf.h"
+#include "runtime/session.h"
+#include "tools/obsc/options.h"
+#include "tools/obsc/pipeline.h"
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+using namespace obs;
+
+static void plainDump(const MapDump &d) {
+  for (const MapEntry &e : d.entries) {
+    std::cout << d.name;
+    if (!e.key.empty()) {
+      std::cout << "[";
+      for (size_t i = 0; i < e.key.size(); ++i) {
+        const KeyPart &k = e.key[i];
+        std::cout << (i ? ", " : "");
+        if (k.kind == KeyPart::Kind::Int) std::cout << k.i;
+        else if (k.kind == KeyPart::Kind::Uint) std::cout << k.u;
+        else std::cout << k.s;
+      }
+      std::cout << "]";
+    }
+    const MapValue &v = e.value;
+    std::cout << ": ";
+    switch (d.kind) {
+    case MapValueKind::Avg: std::cout << (v.count ? v.total / int64_t(v.count) : 0); break;
+    case MapValueKind::Stats:
+      std::cout << "count " << v.count << ", average " << (v.count ? v.total / int64_t(v.count) : 0)
+                << ", total " << v.total;
+      break;
+    case MapValueKind::Hist:
+    case MapValueKind::Lhist:
+      for (size_t i = 0; i < v.buckets.size(); ++i)
+        if (v.buckets[i])
+          std::cout << " [" << i << "]=" << v.buckets[i];
+      break;
+    default:
+      if (v.isString) std::cout << v.str; else std::cout << v.scalar;
+    }
+    std::cout << "\n";
+  }
+}
+
+int main(int argc, char **argv) {
+  std::string error;
+  auto opts = parseOptions(argc, argv, error);
+  if (!opts) {
+    std::cerr << "obs-e2e: " << error << "\n";
+    return 2;
+  }
+  Compilation c(*opts);
+  if (!runFrontEnd(c, std::cout))
+    return 1;
+  CodegenOptions co;
+  co.filterPid = opts->pid;
+  std::string ir, bpf;
+  CodegenDumps dumps;
+  for (const std::string &d : opts->dumps) {
+    if (d == "ir") dumps.ir = &ir;
+    if (d == "bpf") dumps.bpf = &bpf;
+  }
+  auto obj = compileToBpf(*c.sema, co, dumps);
+  if (!obj) {
+    c.diags.print(std::cerr, c.sources);
+    return 1;
+  }
+  std::cout << ir << bpf;
+  if (!opts->output.empty()) {
+    std::ofstream f(opts->output, std::ios::binary);
+    f.write(obj->elf.data(), std::streamsize(obj->elf.size()));
+  }
+  if (dumps.ir || dumps.bpf)
+    return 0;
+  RunOptions ro;
+  ro.dryRun = opts->dryRun;
+  if (!opts->command_.empty()) {
+    std::istringstream is(opts->command_);
+    for (std::string w; is >> w;)
+      ro.command.push_back(w);
+  }
+  if (const char *d = getenv("OBS_DURATION_MS"))
+    ro.durationMs = atoi(d);
+  RunHooks hooks;
+  hooks.printf = [](const contract::PrintfSpec &s, const uint8_t *rec, size_t size) {
+    std::cout << formatPrintf(s, rec, size) << std::flush;
+  };
+  hooks.printMap = plainDump;
+  hooks.lost = [](uint64_t n) { std::cerr << "obsc: " << n << " events lost\n"; };
+  hooks.attached = [](size_t n) { std::cerr << "Attached " << n << " probe(s)\n"; };
+  RunResult r = runSession(std::move(*obj), ro, hooks);
+  if (r.loadFailed) {
+    std::cerr << "obsc: error: " << r.loadError.render() << "\n";
+    return 1;
+  }
+  if (!r.error.empty()) {
+    std::cerr << "obsc: error: " << r.error << "\n";
+    return 1;
+  }
+  if (ro.dryRun)
+    std::cerr << "loaded (dry run)\n";
+  return 0;
+}

@@ -1,0 +1,216 @@
+//===- session.cpp - one run of a compiled kernel half --------------------===//
+
+#include "runtime/session.h"
+#include "runtime/ringbuf.h"
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace obs {
+
+namespace {
+volatile sig_atomic_t gStopRequested = 0;
+void onStopSignal(int) { gStopRequested = 1; }
+
+/// SIGINT/SIGTERM handlers without SA_RESTART (so poll returns), restored
+/// on scope exit.
+struct StopSignals {
+  struct sigaction oldInt {}, oldTerm {};
+  StopSignals() {
+    gStopRequested = 0;
+    struct sigaction sa {};
+    sa.sa_handler = onStopSignal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &oldInt);
+    sigaction(SIGTERM, &sa, &oldTerm);
+  }
+  ~StopSignals() {
+    sigaction(SIGINT, &oldInt, nullptr);
+    sigaction(SIGTERM, &oldTerm, nullptr);
+  }
+};
+
+/// A child forked before attaching and released after, so that the probes
+/// see the command from its first instruction.
+struct Command {
+  pid_t pid = -1;
+  int release = -1; // write end: closing it lets the child exec
+  int status = -1;
+
+  bool start(const std::vector<std::string> &argv, std::string &error) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+      error = std::string("pipe: ") + strerror(errno);
+      return false;
+    }
+    pid = fork();
+    if (pid < 0) {
+      error = std::string("fork: ") + strerror(errno);
+      return false;
+    }
+    if (pid == 0) {
+      ::close(fds[1]);
+      char c;
+      while (read(fds[0], &c, 1) < 0 && errno == EINTR) {
+      }
+      std::vector<char *> args;
+      for (const std::string &a : argv)
+        args.push_back(const_cast<char *>(a.c_str()));
+      args.push_back(nullptr);
+      execvp(args[0], args.data());
+      fprintf(stderr, "obsc: cannot run '%s': %s\n", args[0], strerror(errno));
+      _exit(127);
+    }
+    ::close(fds[0]);
+    release = fds[1];
+    return true;
+  }
+  void go() {
+    if (release >= 0) {
+      ::close(release);
+      release = -1;
+    }
+  }
+  bool exited() {
+    if (pid < 0)
+      return false;
+    if (status >= 0)
+      return true;
+    int st;
+    if (waitpid(pid, &st, WNOHANG) == pid) {
+      status = st;
+      return true;
+    }
+    return false;
+  }
+  ~Command() {
+    if (pid > 0 && status < 0) {
+      go();
+      kill(pid, SIGTERM);
+      waitpid(pid, nullptr, 0);
+    }
+  }
+};
+} // namespace
+
+RunResult runSession(contract::BpfObject object, const RunOptions &opt, RunHooks hooks) {
+  RunResult r;
+  Loader loader(std::move(object));
+  if (!loader.load(r.loadError)) {
+    r.loadFailed = true;
+    r.exitCode = 1;
+    return r;
+  }
+  if (opt.dryRun)
+    return r;
+  const contract::ObjectSpec &spec = loader.spec();
+  StopSignals signals;
+  bool exited = false;
+  std::string err;
+
+  auto handler = [&](const contract::EventHeader &h, const uint8_t *data, size_t size) {
+    using EK = contract::EventKind;
+    switch (EK(h.kind)) {
+    case EK::Printf:
+      if (h.id < spec.formats.size() && hooks.printf)
+        hooks.printf(spec.formats[h.id], data, size);
+      break;
+    case EK::Exit:
+      exited = true;
+      return false;
+    case EK::Print:
+    case EK::Clear:
+    case EK::Zero: {
+      if (h.id >= spec.maps.size())
+        break;
+      const contract::MapSpec &m = spec.maps[h.id];
+      int fd = loader.mapFd(m.bpfName);
+      std::string e;
+      if (EK(h.kind) == EK::Print) {
+        MapDump d;
+        if (readMap(fd, m, d, e) && hooks.printMap)
+          hooks.printMap(d);
+      } else if (EK(h.kind) == EK::Clear) {
+        clearMap(fd, m, e);
+      } else {
+        zeroMap(fd, m, e);
+      }
+      break;
+    }
+    }
+    return true;
+  };
+
+  EventStream events;
+  if (!events.open(loader.eventsFd(), loader.lostFd(), handler, err)) {
+    r.error = err;
+    r.exitCode = 1;
+    return r;
+  }
+  Command cmd;
+  if (!opt.command.empty() && !cmd.start(opt.command, err)) {
+    r.error = err;
+    r.exitCode = 1;
+    return r;
+  }
+  if (!loader.runBegin(err)) {
+    r.error = err;
+    r.exitCode = 1;
+    return r;
+  }
+  events.drain();
+  if (!exited) {
+    if (!loader.attach(err)) {
+      r.error = err;
+      r.exitCode = 1;
+      return r;
+    }
+    if (hooks.attached)
+      hooks.attached(loader.attachedCount());
+    cmd.go();
+    auto start = std::chrono::steady_clock::now();
+    while (!exited && !gStopRequested) {
+      int n = events.poll(opt.pollMs);
+      if (n < 0 && n != -EINTR) {
+        r.error = std::string("reading the ring buffer: ") + strerror(-n);
+        r.exitCode = 1;
+        break;
+      }
+      if (cmd.exited())
+        break;
+      if (opt.durationMs > 0 &&
+          std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(opt.durationMs))
+        break;
+    }
+  }
+  events.drain();
+  loader.detach();
+  if (!loader.runEnd(err) && r.error.empty())
+    r.error = err;
+  events.drain();
+  if (opt.printMapsAtExit && hooks.printMap) {
+    std::string e;
+    for (const MapDump &d : readAllMaps(loader, e))
+      hooks.printMap(d);
+    if (!e.empty() && r.error.empty())
+      r.error = e;
+  }
+  r.events = events.received();
+  r.lost = events.lost();
+  if (r.lost && hooks.lost)
+    hooks.lost(r.lost);
+  if (cmd.pid > 0) {
+    cmd.exited();
+    r.commandStatus = cmd.status;
+  }
+  events.close();
+  loader.close();
+  return r;
+}
+
+} // namespace obs

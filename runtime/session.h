@@ -1,0 +1,58 @@
+//===- session.h - one run of a compiled kernel half ----------------------===//
+//
+// The whole run for the obsc driver in one call: load (verifier errors
+// mapped to script lines), BEGIN, attach, optionally start `-c CMD` once
+// attached, drain the ring buffer until exit(), the command's end, a
+// duration, or SIGINT/SIGTERM; then detach, END, drain, read every map and
+// report lost events. Output goes through hooks so that runtime/output's
+// printers (text, JSON) plug in without this file knowing them.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "codegen/contract.h"
+#include "runtime/loader.h"
+#include "runtime/maps.h"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace obs {
+
+struct RunOptions {
+  bool dryRun = false;                ///< load only (verifier), then close
+  std::vector<std::string> command;   ///< -c: argv, started after attaching
+  int durationMs = 0;                 ///< 0: until exit(), the command ends or a signal
+  int pollMs = 100;                   ///< ring-buffer wait per poll
+  bool printMapsAtExit = true;        ///< bpftrace prints every map at exit
+};
+
+struct RunHooks {
+  /// A printf record, already formatted with its PrintfSpec.
+  std::function<void(const contract::PrintfSpec &spec, const uint8_t *record, size_t size)>
+      printf;
+  /// print(@m) from a probe, and every map at exit (in map-table order).
+  std::function<void(const MapDump &map)> printMap;
+  /// Loss: called once at the end when any record was lost (never silent).
+  std::function<void(uint64_t lost)> lost;
+  /// Attached: the run has started (start-up time ends here).
+  std::function<void(size_t links)> attached;
+};
+
+struct RunResult {
+  int exitCode = 0;       ///< 0, or 1 after an error; the -c command's status is separate
+  bool loadFailed = false;
+  LoadError loadError;    ///< when loadFailed
+  std::string error;      ///< attach/run errors
+  uint64_t events = 0;    ///< ring-buffer records handled
+  uint64_t lost = 0;      ///< failed reserves in the kernel
+  int commandStatus = -1; ///< wait status of -c CMD, when there was one
+};
+
+/// Runs `object` to completion. Signals: SIGINT and SIGTERM end the run
+/// (handlers are installed for its duration and restored after).
+RunResult runSession(contract::BpfObject object, const RunOptions &options, RunHooks hooks);
+
+} // namespace obs
