@@ -1,5 +1,6 @@
 //===- replay_test.cpp - event files and synthetic streams ----------------===//
 
+#include "runtime/replay/driver.h"
 #include "runtime/replay/events.h"
 #include "runtime/replay/stream.h"
 #include "runtime/window/time_engine.h"
@@ -329,4 +330,78 @@ TEST(Stream, DrivesTheForkStormAlert) {
   EXPECT_EQ(out[0].value, 5000.0);
   EXPECT_EQ(out[1].atNs, 21 * kSec);
   EXPECT_EQ(out[1].repeats, 7u);
+}
+
+//===-- The replay loop
+//----------------------------------------------------===//
+
+TEST(ReplayDriver, FileOrderWatermarksLateAndSkipped) {
+  using namespace obs::window;
+  std::istringstream in(
+      "{\"probe\": \"t:a:b\", \"ts\": 100000000, \"pid\": 1}\n"
+      "{\"probe\": \"t:x:y\", \"ts\": 200000000}\n" // no such probe
+      "{\"probe\": \"t:a:b\", \"ts\": 1100000000, \"pid\": 1}\n" // closes [0,1)
+      "{\"probe\": \"t:a:b\", \"ts\": 900000000, \"pid\": 1}\n" // back in time:
+                                                                // late
+      "{\"watermark\": 3000000000}\n" // closes [1,2) [2,3)
+      "{\"probe\": \"t:a:b\", \"ts\": 3500000000, \"pid\": 2}\n");
+  EventReader reader(in);
+  TimeEngine e;
+  WindowSpec w;
+  w.name = "@c";
+  w.function = WindowFunction::Count;
+  w.overNs = kSec;
+  w.keySize = 4;
+  MapId m = e.addMap(w);
+  std::vector<WindowResult> windows;
+  e.onWindow([&](const WindowResult &r) { windows.push_back(r); });
+  ReplayStats st;
+  std::string err;
+  ASSERT_TRUE(replayEvents(
+      reader, e,
+      [&](const ReplayEvent &ev) {
+        if (ev.probe != "t:a:b")
+          return false;
+        uint32_t pid = ev.pid;
+        e.accumulate(m, e.key(m, &pid), ev.ts, 1);
+        return true;
+      },
+      st, err))
+      << err;
+  EXPECT_EQ(st.events, 4u);
+  EXPECT_EQ(st.skipped, 1u);
+  EXPECT_EQ(st.watermarks, 1u);
+  EXPECT_EQ(st.endNs, 3500000000u);
+  ASSERT_EQ(windows.size(), 4u); // [0,1) [1,2) [2,3), then [3,4) partial
+  EXPECT_EQ(windows[0].entries.size(), 1u);
+  EXPECT_EQ(windows[1].lost.late, 1u);
+  EXPECT_TRUE(windows[3].partial);
+  EXPECT_EQ(windows[3].entries.size(), 1u);
+}
+
+TEST(ReplayDriver, StreamEndsAtTheLastPhase) {
+  using namespace obs::window;
+  Stream s = parseOk("t:a:b 10/s for 2s, then 0/s for 1s");
+  TimeEngine e;
+  WindowSpec w;
+  w.name = "@r";
+  w.function = WindowFunction::Rate;
+  w.overNs = kSec;
+  MapId m = e.addMap(w);
+  std::vector<WindowResult> windows;
+  e.onWindow([&](const WindowResult &r) { windows.push_back(r); });
+  ReplayStats st;
+  replayStream(
+      s, e,
+      [&](const ReplayEvent &ev) {
+        e.accumulate(m, e.key(m, nullptr), ev.ts, 0);
+        return true;
+      },
+      st);
+  EXPECT_EQ(st.events, 20u);
+  EXPECT_EQ(st.endNs, 3 * kSec);
+  ASSERT_EQ(windows.size(), 3u);
+  EXPECT_EQ(windows[1].entries[0].value.number, 10.0);
+  EXPECT_TRUE(windows[2].entries.empty());
+  EXPECT_FALSE(windows[2].partial);
 }
