@@ -95,6 +95,19 @@ llvm::Value *Lowering::lowerIdentifier(Expr &e, Identifier &id) {
       error(e.range, "'" + n + "' is not available in this probe");
     return v;
   }
+  if (n == "probe") {
+    StringLit lit{probeName};
+    return lowerStringLit(e, lit);
+  }
+  if (in.params) {
+    auto it = in.params->find(n);
+    if (it != in.params->end() && it->second && paramDepth < 16) {
+      ++paramDepth;
+      llvm::Value *v = lowerExpr(const_cast<Expr *>(it->second));
+      --paramDepth;
+      return v;
+    }
+  }
   error(e.range, "builtin '" + n + "' is not lowered to BPF yet");
   return nullptr;
 }

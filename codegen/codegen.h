@@ -30,6 +30,10 @@ struct CodegenInput {
   Program &program;
   const std::map<std::string, MapInfo> &maps;
   const SourceManager &sources;
+  /// `param` values by name (identifiers that name a param lower to them).
+  const std::map<std::string, const Expr *> *params = nullptr;
+  /// $1, $2 ...: integers when the expression is typed as one, else strings.
+  const std::vector<std::string> *positional = nullptr;
 };
 
 struct CodegenOptions {
@@ -61,7 +65,8 @@ std::optional<contract::BpfObject> compileToBpf(const CodegenInput &in, Diagnost
 inline std::optional<contract::BpfObject> compileToBpf(SemaContext &sema,
                                                        const CodegenOptions &opts = {},
                                                        CodegenDumps dumps = {}) {
-  CodegenInput in{sema.ast.program, sema.maps, sema.sources};
+  CodegenInput in{sema.ast.program, sema.maps, sema.sources, &sema.params,
+                  &sema.options.positional};
   return compileToBpf(in, sema.diags, opts, dumps);
 }
 

@@ -78,6 +78,7 @@ enum class ValueKind : uint8_t {
   Stats,  ///< { int64 total; uint64 count; }
   Hist,   ///< uint64[kHistBuckets], see obs_log2_bucket below
   Lhist,  ///< uint64[(max - min) / step + 2]
+  Tuple,  ///< plain `@x = (a, b)`: parts laid out as keys are (valueFields)
 };
 
 /// Hist buckets: 0 holds values < 0, 1 holds 0, i >= 2 holds
@@ -103,6 +104,7 @@ struct MapSpec {
   uint32_t valueSize = 8; ///< one CPU's value
   uint32_t maxEntries = 1;
   std::vector<KeyField> key; ///< empty for keyless maps
+  std::vector<KeyField> valueFields; ///< ValueKind::Tuple
   bool valueSigned = true;
   uint32_t stringSize = 0; ///< ValueKind::String
   int64_t lhistMin = 0, lhistMax = 0, lhistStep = 1;

@@ -143,6 +143,7 @@ void Lowering::attachMapBtf(llvm::GlobalVariable *gv, uint32_t mapType, uint32_t
         valTy = diI64;
         break;
       case VK::String:
+      case VK::Tuple:
         valTy = bytes(valueSize);
         break;
       case VK::Min:

@@ -68,6 +68,17 @@ llvm::Value *Lowering::lowerExpr(Expr *e) {
           return lowerStringLit(*e, n);
         else if constexpr (std::is_same_v<T, Identifier>)
           return lowerIdentifier(*e, n);
+        else if constexpr (std::is_same_v<T, PositionalParam>) {
+          const std::vector<std::string> *pos = in.positional;
+          size_t count = pos ? pos->size() : 0;
+          if (n.count)
+            return B.getInt64(count);
+          std::string text = n.index >= 1 && n.index <= count ? (*pos)[n.index - 1] : "";
+          if (e->type && e->type->kind == TypeKind::Integer)
+            return B.getInt64(text.empty() ? 0 : uint64_t(std::strtoll(text.c_str(), nullptr, 0)));
+          StringLit lit{text};
+          return lowerStringLit(*e, lit);
+        }
         else if constexpr (std::is_same_v<T, Variable>) {
           auto it = vars.find(n.name);
           if (it == vars.end()) {
@@ -332,14 +343,62 @@ llvm::Value *Lowering::lowerTernary(Expr &e, Ternary &t) {
   return phi;
 }
 
+static const Field *findField(const Type *rec, const std::string &name) {
+  if (rec && rec->kind == TypeKind::Pointer)
+    rec = rec->pointee;
+  if (!rec || rec->kind != TypeKind::Record)
+    return nullptr;
+  for (const Field &f : rec->fields)
+    if (f.name == name)
+      return &f;
+  return nullptr;
+}
+
+llvm::Value *Lowering::fieldAddress(Expr *e) {
+  FieldAccess *f = e ? e->as<FieldAccess>() : nullptr;
+  if (!f)
+    return nullptr;
+  const Type *bt = f->base->type;
+  const Field *field = findField(bt, f->field);
+  if (!field)
+    return nullptr;
+  if (auto *id = f->base->as<Identifier>(); id && id->name == "args")
+    return nullptr; // the context, not kernel memory
+  llvm::Value *base = nullptr;
+  if (bt && bt->kind == TypeKind::Pointer) {
+    base = lowerExpr(f->base); // `p->x`: the pointer's value
+    if (base && base->getType()->isPointerTy())
+      return nullptr;
+  } else {
+    base = fieldAddress(f->base); // `p->a.x`: the address of `p->a`
+  }
+  if (!base)
+    return nullptr;
+  return B.CreateAdd(base, B.getInt64(field->offset));
+}
+
 llvm::Value *Lowering::lowerFieldAccess(Expr &e, FieldAccess &f) {
   const Type *bt = f.base->type;
-  const Type *rec = bt && bt->kind == TypeKind::Pointer ? bt->pointee : bt;
-  const Field *field = nullptr;
-  if (rec && rec->kind == TypeKind::Record)
-    for (const Field &fl : rec->fields)
-      if (fl.name == f.field)
-        field = &fl;
+  // Tuples: `$t.0`.
+  if (bt && bt->kind == TypeKind::Tuple) {
+    unsigned idx = 0;
+    if (f.field.empty() || f.field.find_first_not_of("0123456789") != std::string::npos ||
+        (idx = unsigned(std::stoul(f.field))) >= bt->elements.size()) {
+      error(f.fieldRange, "tuple has no element '" + f.field + "'");
+      return nullptr;
+    }
+    llvm::Value *base = lowerExpr(f.base);
+    if (!base)
+      return nullptr;
+    uint32_t off = 0;
+    for (unsigned i = 0; i < idx; ++i)
+      off += slotSize(bt->elements[i]);
+    llvm::Value *p = bytePtr(base, off);
+    if (isMemoryType(bt->elements[idx]))
+      return p;
+    return B.CreateLoad(B.getInt64Ty(), p);
+  }
+  const Field *field = findField(bt, f.field);
   if (!field) {
     error(f.fieldRange, "cannot lower field '" + f.field + "'");
     return nullptr;
@@ -351,24 +410,24 @@ llvm::Value *Lowering::lowerFieldAccess(Expr &e, FieldAccess &f) {
   }
   auto *id = f.base->as<Identifier>();
   if (id && id->name == "args")
-    return loadCtxField(field->offset, ft);
-  // A kernel pointer: read the field with a bounded copy.
-  llvm::Value *base = lowerExpr(f.base);
-  if (!base)
-    return nullptr;
-  if (base->getType()->isPointerTy()) {
+    return loadCtxField(field->offset, e.type && isMemoryType(e.type) ? e.type : ft);
+  llvm::Value *addr = fieldAddress(&e);
+  if (!addr) {
     error(f.fieldRange, "field access on this value is not lowered yet");
     return nullptr;
   }
-  llvm::Value *src = B.CreateIntToPtr(B.CreateAdd(base, B.getInt64(field->offset)), B.getPtrTy());
-  if (isMemoryType(ft)) {
-    uint32_t n = ft->size ? ft->size : 8;
+  llvm::Value *src = B.CreateIntToPtr(addr, B.getPtrTy());
+  const Type *rt = e.type ? e.type : ft;
+  if (isMemoryType(rt)) {
+    uint32_t n = rt->size ? rt->size : 8;
     llvm::Value *buf = allocMem(n, "field");
     zeroMem(buf, align8(n));
-    if (ft->kind == TypeKind::String)
-      H.probeReadStr(B, buf, n, src, HelperTarget::Space::Kernel);
-    else
+    if (rt->kind == TypeKind::String) {
       H.probeRead(B, buf, n, src, HelperTarget::Space::Kernel);
+      B.CreateStore(B.getInt8(0), bytePtr(buf, n - 1));
+    } else {
+      H.probeRead(B, buf, n, src, HelperTarget::Space::Kernel);
+    }
     return buf;
   }
   uint32_t sz = ft && ft->kind == TypeKind::Integer ? std::max(1u, ft->bits / 8) : 8;

@@ -81,6 +81,8 @@ public:
   llvm::Value *lowerUnary(Expr &e, Unary &u);
   llvm::Value *lowerTernary(Expr &e, Ternary &t);
   llvm::Value *lowerFieldAccess(Expr &e, FieldAccess &f);
+  /// The kernel address of a `p->a.b` chain, or null when `e` is not one.
+  llvm::Value *fieldAddress(Expr *e);
   llvm::Value *lowerCast(Expr &e, Cast &c);
   llvm::Value *lowerTuple(Expr &e, Tuple &t);
   llvm::Value *lowerStringLit(Expr &e, StringLit &s);
@@ -133,6 +135,9 @@ public:
   void copyString(llvm::Value *dst, uint32_t dstSize, llvm::Value *src, uint32_t srcSize);
   llvm::Value *bytePtr(llvm::Value *base, uint64_t offset);
   llvm::Value *passthrough(llvm::Value *v);
+  /// Stores value `v` of type `from` into `dst` laid out as `to`: integers
+  /// as 8 bytes, strings resized and zero padded, tuples part by part.
+  void convertValue(llvm::Value *dst, const Type *to, llvm::Value *v, const Type *from);
   void error(SourceRange r, const std::string &msg);
 
   // Module-wide state.
@@ -166,6 +171,8 @@ public:
   uint32_t stackUsed = 0;
   uint32_t scratchMax = 0;
   contract::AttachKind attachKind = contract::AttachKind::Begin;
+  std::string probeName; ///< the `probe` builtin: the concrete attach point
+  unsigned paramDepth = 0;
   std::map<std::string, VarSlot> vars;
   llvm::BasicBlock *exitBlock = nullptr; ///< `return;` jumps here
   /// Innermost last: (continue target, break target) of enclosing loops.

@@ -135,8 +135,13 @@ MapState *Lowering::mapState(const std::string &refName, SourceRange where) {
     ms.kind = VK::String;
     ms.stringSize = v->size ? v->size : 64;
     ms.valueSize = align8(ms.stringSize);
+  } else if (v && v->kind == TypeKind::Tuple) {
+    ms.kind = VK::Tuple;
+    uint32_t off = 0;
+    flattenKey(v, off, ms.valueFields);
+    ms.valueSize = off;
   } else if (!v || v->kind == TypeKind::Integer || v->kind == TypeKind::Pointer ||
-             v->kind == TypeKind::Symbol) {
+             v->kind == TypeKind::Symbol || v->kind == TypeKind::Timestamp) {
     ms.kind = VK::Int;
     ms.valueSize = 8;
     ms.valueSigned = !v || v->kind != TypeKind::Integer || v->isSigned;
@@ -267,15 +272,7 @@ llvm::Value *Lowering::buildKey(MapState &m, MapRef &ref) {
     llvm::Value *v = parts[i].first;
     if (!v)
       return nullptr;
-    if (v->getType()->isPointerTy()) {
-      const Type *et = parts[i].second;
-      if (sub.size() == 1 && sub[0].kind == contract::KeyField::Kind::String)
-        copyString(bytePtr(key, offset), sub[0].size, v, et && et->size ? et->size : sub[0].size);
-      else
-        copyMem(bytePtr(key, offset), v, std::min(subSize, slotSize(et)));
-    } else {
-      B.CreateStore(v, bytePtr(key, offset));
-    }
+    convertValue(bytePtr(key, offset), kt, v, parts[i].second);
     offset += subSize;
     field += sub.size();
   }
@@ -458,6 +455,23 @@ void Lowering::lowerMapAssign(Stmt &s, Assign &a, MapRef &ref) {
     B.SetInsertPoint(done);
     return;
   }
+  if (ms.kind == VK::Tuple) {
+    llvm::Value *v = lowerExpr(a.value);
+    if (!v)
+      return;
+    if (a.op != AssignOp::Set || !v->getType()->isPointerTy()) {
+      error(s.range, "map '" + ms.name + "' holds tuples; only = assigns it");
+      return;
+    }
+    llvm::Value *key = buildKey(*m, ref);
+    if (!key)
+      return;
+    llvm::Value *buf = allocMem(ms.valueSize, "mapval");
+    zeroMem(buf, ms.valueSize);
+    convertValue(buf, m->info->value, v, a.value->type);
+    H.mapUpdate(B, m->gv, key, buf, kBpfAny);
+    return;
+  }
   if (ms.kind != VK::Int && ms.kind != VK::String) {
     error(s.range, "map '" + ms.name + "' holds an aggregation; assign it with " +
                        aggName(m->info->value->aggregation) + "()");
@@ -527,7 +541,7 @@ llvm::Value *Lowering::lowerMapRead(Expr &e, MapRef &ref) {
   llvm::BasicBlock *from = B.GetInsertBlock();
   auto *have = llvm::BasicBlock::Create(C, "read.have", fn);
   auto *done = llvm::BasicBlock::Create(C, "read.done", fn);
-  if (ms.kind == VK::String) {
+  if (ms.kind == VK::String || ms.kind == VK::Tuple) {
     llvm::Value *buf = allocMem(ms.valueSize, "mapstr");
     zeroMem(buf, ms.valueSize);
     B.CreateCondBr(B.CreateIsNotNull(p), have, done);

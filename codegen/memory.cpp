@@ -125,6 +125,39 @@ llvm::Value *Lowering::passthrough(llvm::Value *v) {
   return B.CreateCall(f, {B.getInt32(passthroughSeq++), v});
 }
 
+void Lowering::convertValue(llvm::Value *dst, const Type *to, llvm::Value *v,
+                            const Type *from) {
+  if (!v->getType()->isPointerTy()) {
+    B.CreateStore(v, dst);
+    return;
+  }
+  if (to && to->kind == TypeKind::Tuple && from && from->kind == TypeKind::Tuple &&
+      to->elements.size() == from->elements.size()) {
+    uint32_t dOff = 0, sOff = 0;
+    for (size_t i = 0; i < to->elements.size(); ++i) {
+      const Type *dt = to->elements[i], *st = from->elements[i];
+      llvm::Value *src = bytePtr(v, sOff);
+      if (isMemoryType(st))
+        convertValue(bytePtr(dst, dOff), dt, src, st);
+      else
+        B.CreateStore(B.CreateLoad(B.getInt64Ty(), src), bytePtr(dst, dOff));
+      dOff += slotSize(dt);
+      sOff += slotSize(st);
+    }
+    return;
+  }
+  uint32_t dSize = to && to->kind == TypeKind::String ? (to->size ? to->size : 64) : slotSize(to);
+  uint32_t sSize = from && from->kind == TypeKind::String ? (from->size ? from->size : 64)
+                                                          : slotSize(from);
+  if (to && to->kind == TypeKind::String) {
+    copyString(dst, dSize, v, sSize);
+    if (align8(dSize) > dSize)
+      zeroMem(bytePtr(dst, dSize), align8(dSize) - dSize);
+  } else {
+    copyMem(dst, v, std::min(dSize, sSize));
+  }
+}
+
 void Lowering::error(SourceRange r, const std::string &msg) {
   failed = true;
   diags.report(DiagKind::bad_probe_arg, r, {msg});

@@ -38,7 +38,7 @@ struct PerfName {
 const PerfName kSoftware[] = {
     {"cpu-clock", "cpu", 0, 1000000},        {"task-clock", nullptr, 1, 1000000},
     {"page-faults", "faults", 2, 100},       {"context-switches", "cs", 3, 1000},
-    {"cpu-migrations", nullptr, 4, 1},       {"minor-faults", nullptr, 5, 100},
+    {"cpu-migrations", "migrations", 4, 1},       {"minor-faults", nullptr, 5, 100},
     {"major-faults", nullptr, 6, 1},         {"alignment-faults", nullptr, 7, 1},
     {"emulation-faults", nullptr, 8, 1},     {"dummy", nullptr, 9, 1},
     {"bpf-output", nullptr, 10, 1},
@@ -185,6 +185,11 @@ void Lowering::lowerProbe(Probe &probe, AttachPoint &ap, const std::string &expa
   ps.name = "obs_p" + std::to_string(spec.programs.size()) + "_" +
             sanitize(ps.func.empty() ? ps.section.substr(0, ps.section.find('/')) : ps.func);
   attachKind = ps.kind;
+  probeName = ap.text;
+  if (!expansion.empty() && expansion != ap.text) {
+    auto colon = ap.text.find(':');
+    probeName = (colon == std::string::npos ? ap.text : ap.text.substr(0, colon)) + ":" + expansion;
+  }
 
   auto *fty = llvm::FunctionType::get(B.getInt64Ty(), {B.getPtrTy()}, false);
   fn = llvm::Function::Create(fty, llvm::GlobalValue::ExternalLinkage, ps.name, M);

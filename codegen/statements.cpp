@@ -81,11 +81,7 @@ void Lowering::lowerVarAssign(Stmt &s, Assign &a, Variable &v) {
       error(s.range, "only = assigns a string");
       return;
     }
-    uint32_t srcSize = t && t->size ? t->size : slotSize(slot.type);
-    if (slot.type->kind == TypeKind::String)
-      copyString(slot.ptr, slotSize(slot.type), val, srcSize);
-    else
-      copyMem(slot.ptr, val, std::min(slotSize(slot.type), slotSize(t)));
+    convertValue(slot.ptr, slot.type, val, t);
     return;
   }
   if (a.op == AssignOp::Set) {

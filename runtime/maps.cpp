@@ -23,7 +23,8 @@ using VK = contract::ValueKind;
 MapValueKind dumpKind(VK k) {
   switch (k) {
   case VK::Int:
-  case VK::String: return MapValueKind::Plain;
+  case VK::String:
+  case VK::Tuple: return MapValueKind::Plain;
   case VK::Count: return MapValueKind::Count;
   case VK::Sum: return MapValueKind::Sum;
   case VK::Min: return MapValueKind::Min;
@@ -42,9 +43,10 @@ int64_t i64At(const uint8_t *p) {
   return v;
 }
 
-std::vector<KeyPart> decodeKey(const contract::MapSpec &spec, const uint8_t *key) {
+std::vector<KeyPart> decodeParts(const std::vector<contract::KeyField> &fields,
+                                 const uint8_t *key) {
   std::vector<KeyPart> parts;
-  for (const contract::KeyField &f : spec.key) {
+  for (const contract::KeyField &f : fields) {
     const uint8_t *p = key + f.offset;
     switch (f.kind) {
     case contract::KeyField::Kind::Int: parts.push_back(KeyPart::ofInt(i64At(p))); break;
@@ -65,6 +67,10 @@ bool mergeValue(const contract::MapSpec &spec, const uint8_t *vals, int ncpu, si
   switch (spec.kind) {
   case VK::Int:
     out.scalar = i64At(vals);
+    return true;
+  case VK::Tuple:
+    out.isTuple = true;
+    out.tuple = decodeParts(spec.valueFields, vals);
     return true;
   case VK::String:
     out.isString = true;
@@ -149,7 +155,7 @@ bool readMap(int fd, const contract::MapSpec &spec, MapDump &out, std::string &e
       return false;
     }
     MapEntry e;
-    e.key = decodeKey(spec, key.data());
+    e.key = decodeParts(spec.key, key.data());
     if (mergeValue(spec, vals.data(), ncpu, stride, e.value))
       out.entries.push_back(std::move(e));
   }

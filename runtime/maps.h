@@ -49,6 +49,8 @@ struct MapValue {
   int64_t scalar = 0;              ///< Plain (integer), Count, Sum, Min, Max
   std::string str;                 ///< Plain string values
   bool isString = false;           ///< Plain: str is the value
+  std::vector<KeyPart> tuple;      ///< Plain tuple values (`@x = (pid, comm)`)
+  bool isTuple = false;            ///< Plain: tuple is the value
   uint64_t count = 0;              ///< Avg, Stats
   int64_t total = 0;               ///< Avg, Stats
   std::vector<uint64_t> buckets;   ///< Hist, Lhist (per-CPU merged)
