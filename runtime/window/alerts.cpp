@@ -40,9 +40,16 @@ void AlertRule::evaluate(uint64_t atNs, const WindowResult &primary,
     for (const WindowEntry &e : primary.entries)
       scratch_.push_back(e.key);
     size_t present = scratch_.size();
-    for (auto &[key, inst] : instances_)
-      if (inst.state != AlertState::Inactive && !primary.find(key))
-        scratch_.push_back(key);
+    for (auto it = instances_.begin(); it != instances_.end();) {
+      if (it->second.state != AlertState::Inactive) {
+        if (!primary.find(it->first))
+          scratch_.push_back(it->first);
+      } else if (atNs >= it->second.cooldownUntil) {
+        it = instances_.erase(it); // cooldown over: nothing left to remember
+        continue;
+      }
+      ++it;
+    }
     std::sort(scratch_.begin() + present, scratch_.end());
   }
 

@@ -119,6 +119,19 @@ struct obs_exemplar {
   char comm[16];
 };
 
+/* The layout is the contract: both halves must agree on these sizes. */
+#ifdef __cplusplus
+#define OBS_STATIC_ASSERT(c, m) static_assert(c, m)
+#else
+#define OBS_STATIC_ASSERT(c, m) _Static_assert(c, m)
+#endif
+OBS_STATIC_ASSERT(sizeof(struct obs_win_scalar) == 40, "obs_win_scalar layout");
+OBS_STATIC_ASSERT(sizeof(struct obs_win_fit) == 96, "obs_win_fit layout");
+OBS_STATIC_ASSERT(sizeof(struct obs_win_hist) == 568, "obs_win_hist layout");
+OBS_STATIC_ASSERT(sizeof(struct obs_win_quantile) == 15656,
+                  "obs_win_quantile layout");
+OBS_STATIC_ASSERT(sizeof(struct obs_exemplar) == 80, "obs_exemplar layout");
+
 /*===-- Helpers shared by both halves (BPF-safe: no 128-bit, no libcalls) ===*/
 
 OBS_INLINE void obs_s128_add(struct obs_s128 *a, obs_u64 lo, obs_s64 hi) {
