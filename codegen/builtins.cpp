@@ -95,6 +95,27 @@ llvm::Value *Lowering::lowerIdentifier(Expr &e, Identifier &id) {
       error(e.range, "'" + n + "' is not available in this probe");
     return v;
   }
+  if (n == "kstack" || n == "ustack") {
+    FixedMap &stacks = fixedMap(contract::kStacksMap);
+    return H.getStackId(B, ctx, stacks.gv, n == "ustack");
+  }
+  if (n == "elapsed") {
+    llvm::GlobalVariable *g = M.getGlobalVariable(contract::kStartNsSymbol);
+    if (!g) {
+      g = new llvm::GlobalVariable(M, B.getInt64Ty(), true, llvm::GlobalValue::ExternalLinkage,
+                                   B.getInt64(0), contract::kStartNsSymbol);
+      g->setSection(".rodata");
+      g->setAlignment(llvm::Align(8));
+      attachRodataBtf(g);
+    }
+    // Volatile: the value is set by the loader, LLVM must not fold the 0.
+    llvm::Value *start = B.CreateLoad(B.getInt64Ty(), g, /*isVolatile=*/true, "start");
+    return B.CreateSub(H.ktimeGetNs(B), start);
+  }
+  if (n == "func") {
+    StringLit lit{funcName};
+    return lowerStringLit(e, lit);
+  }
   if (n == "probe") {
     StringLit lit{probeName};
     return lowerStringLit(e, lit);
@@ -231,6 +252,19 @@ llvm::Value *Lowering::lowerCall(Expr &e, Call &c) {
   }
   if (n == "str")
     return lowerStr(e, c);
+  if (n == "kstack" || n == "ustack") {
+    Identifier id{n};
+    return lowerIdentifier(e, id);
+  }
+  if (n == "time") {
+    const StringLit *fmt = c.args.empty() ? nullptr : c.args[0]->as<StringLit>();
+    contract::PrintfSpec ps;
+    ps.format = fmt ? fmt->value : "%H:%M:%S\n";
+    uint32_t id = uint32_t(spec.formats.size());
+    spec.formats.push_back(ps);
+    emitEvent(contract::EventKind::Time, id);
+    return B.getInt64(0);
+  }
   if (n == "exit") {
     emitEvent(contract::EventKind::Exit, 0);
     B.CreateBr(exitBlock);

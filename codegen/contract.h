@@ -26,6 +26,17 @@ inline constexpr const char *kLostMap = "obs_lost";
 inline constexpr const char *kScratchMap = "obs_scratch";
 /// Array, one slot, never written: zero bytes to initialise map values.
 inline constexpr const char *kZeroMap = "obs_zero";
+/// BPF_MAP_TYPE_STACK_TRACE: kstack/ustack frames by stack id.
+inline constexpr const char *kStacksMap = "obs_stacks";
+inline constexpr uint32_t kStackFrames = 127; ///< PERF_MAX_STACK_DEPTH
+inline constexpr uint32_t kStackEntries = 4096;
+
+/// Read-only data (libbpf's "<obj>.rodata" map), set by the loader before
+/// BPF_PROG_LOAD; the verifier sees these as constants once frozen.
+struct ReadOnlyData {
+  uint64_t startNs; ///< CLOCK_MONOTONIC at load: `elapsed` is nsecs - startNs
+};
+inline constexpr const char *kStartNsSymbol = "obs_start_ns";
 
 inline constexpr uint32_t kDefaultRingbufBytes = 1u << 20;
 inline constexpr uint32_t kDefaultMapEntries = 10240;
@@ -40,6 +51,7 @@ enum class EventKind : uint32_t {
   Print = 3,  ///< print(@m): id = map index
   Clear = 4,  ///< clear(@m): id = map index
   Zero = 5,   ///< zero(@m): id = map index
+  Time = 6,   ///< time(fmt): id = format id (a strftime format, no arguments)
 };
 
 /// Every record starts with this header; records are 8-byte aligned.
@@ -88,7 +100,9 @@ inline constexpr uint32_t kHistBuckets = 66;
 
 /// One component of a packed key; each starts 8-byte aligned.
 struct KeyField {
-  enum class Kind : uint8_t { Int, Uint, String };
+  /// KStack/UStack: 8 bytes holding the stack id in kStacksMap (negative:
+  /// the kernel could not take the stack).
+  enum class Kind : uint8_t { Int, Uint, String, KStack, UStack };
   Kind kind = Kind::Uint;
   uint32_t offset = 0;
   uint32_t size = 8;

@@ -182,6 +182,16 @@ void Lowering::attachMapBtf(llvm::GlobalVariable *gv, uint32_t mapType, uint32_t
   gv->addDebugInfo(gve);
 }
 
+void Lowering::attachRodataBtf(llvm::GlobalVariable *gv) {
+  if (!dib)
+    return;
+  auto *ty = dib->createQualifiedType(llvm::dwarf::DW_TAG_const_type,
+                                      dib->createQualifiedType(llvm::dwarf::DW_TAG_volatile_type, diU64));
+  auto *gve = dib->createGlobalVariableExpression(cu, gv->getName(), gv->getName(),
+                                                  diFile(in.program.range.file), 0, ty, false);
+  gv->addDebugInfo(gve);
+}
+
 void Lowering::finishDebugInfo() {
   if (dib)
     dib->finalize();

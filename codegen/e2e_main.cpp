@@ -29,6 +29,7 @@ static void plainDump(const MapDump &d) {
         std::cout << (i ? ", " : "");
         if (k.kind == KeyPart::Kind::Int) std::cout << k.i;
         else if (k.kind == KeyPart::Kind::Uint) std::cout << k.u;
+        else if (k.kind == KeyPart::Kind::Stack) std::cout << "<stack of " << k.stack.size() << ">";
         else std::cout << k.s;
       }
       std::cout << "]";
@@ -98,6 +99,7 @@ int main(int argc, char **argv) {
     std::cout << formatPrintf(s, rec, size) << std::flush;
   };
   hooks.printMap = plainDump;
+  hooks.text = [](const std::string &t) { std::cout << t << std::flush; };
   hooks.lost = [](uint64_t n) { std::cerr << "obsc: " << n << " events lost\n"; };
   hooks.attached = [](size_t n) { std::cerr << "Attached " << n << " probe(s)\n"; };
   RunResult r = runSession(std::move(*obj), ro, hooks);

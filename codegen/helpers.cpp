@@ -21,6 +21,7 @@ enum HelperId : uint64_t {
   GetCurrentPidTgid = 14,
   GetCurrentUidGid = 15,
   GetCurrentComm = 16,
+  GetStackId = 27,
   GetCurrentTask = 35,
   ProbeReadStr = 45,
   GetCurrentCgroupId = 80,
@@ -72,6 +73,11 @@ public:
   }
   llvm::Value *getCurrentTask(Builder &b) override {
     return call(b, GetCurrentTask, i64(b), {});
+  }
+  llvm::Value *getStackId(Builder &b, llvm::Value *ctx, llvm::Value *stackMap,
+                          bool user) override {
+    constexpr uint64_t kUserStack = 1u << 8; // BPF_F_USER_STACK
+    return call(b, GetStackId, i64(b), {ctx, stackMap, b.getInt64(user ? kUserStack : 0)});
   }
   llvm::Value *getCurrentComm(Builder &b, llvm::Value *dst, uint32_t size) override {
     return call(b, GetCurrentComm, i64(b), {dst, b.getInt64(size)});

@@ -32,6 +32,9 @@ public:
   virtual llvm::Value *getSmpProcessorId(Builder &b) = 0;
   virtual llvm::Value *getCurrentCgroupId(Builder &b) = 0;
   virtual llvm::Value *getCurrentTask(Builder &b) = 0;
+  /// Id of the current kernel (or, with `user`, user) stack in `stackMap`.
+  virtual llvm::Value *getStackId(Builder &b, llvm::Value *ctx, llvm::Value *stackMap,
+                                  bool user) = 0;
   /// Writes the task's comm (NUL-terminated, `size` bytes) to `dst`.
   virtual llvm::Value *getCurrentComm(Builder &b, llvm::Value *dst, uint32_t size) = 0;
 

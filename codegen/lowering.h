@@ -123,6 +123,7 @@ public:
                     uint32_t keySize, const std::vector<contract::KeyField> *keyFields,
                     uint32_t valueSize, const contract::MapSpec *spec, SourceRange where);
   void finishDebugInfo();
+  void attachRodataBtf(llvm::GlobalVariable *gv);
 
   //===-- memory -----------------------------------------------------===//
   /// A zero-initialised-on-demand buffer of `size` bytes: on the stack when
@@ -172,6 +173,7 @@ public:
   uint32_t scratchMax = 0;
   contract::AttachKind attachKind = contract::AttachKind::Begin;
   std::string probeName; ///< the `probe` builtin: the concrete attach point
+  std::string funcName;  ///< the `func` builtin: the traced function or event
   unsigned paramDepth = 0;
   std::map<std::string, VarSlot> vars;
   llvm::BasicBlock *exitBlock = nullptr; ///< `return;` jumps here

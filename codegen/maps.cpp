@@ -17,6 +17,7 @@ enum MapType : uint32_t {
   Array = 2,
   PercpuHash = 5,
   PercpuArray = 6,
+  StackTrace = 7,
   Ringbuf = 27,
 };
 constexpr uint64_t kBpfNoExist = 1;
@@ -38,7 +39,10 @@ void flattenKey(const Type *t, uint32_t &offset, std::vector<contract::KeyField>
   }
   contract::KeyField f;
   f.offset = offset;
-  if (t && (t->kind == TypeKind::String || t->kind == TypeKind::Buffer)) {
+  if (t && t->kind == TypeKind::Stack) {
+    f.kind = t->isUser ? K::UStack : K::KStack;
+    f.size = 8;
+  } else if (t && (t->kind == TypeKind::String || t->kind == TypeKind::Buffer)) {
     f.kind = K::String;
     f.size = t->size ? t->size : 64;
   } else {
@@ -185,6 +189,11 @@ FixedMap &Lowering::fixedMap(const char *name) {
     f.type = PercpuArray;
     f.keySize = 4;
     f.valueSize = 8;
+  } else if (n == contract::kStacksMap) {
+    f.type = StackTrace;
+    f.keySize = 4;
+    f.valueSize = 8 * contract::kStackFrames;
+    f.maxEntries = contract::kStackEntries;
   } else if (n == contract::kScratchMap) {
     f.type = PercpuArray;
     f.keySize = 4;

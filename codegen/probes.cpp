@@ -186,6 +186,7 @@ void Lowering::lowerProbe(Probe &probe, AttachPoint &ap, const std::string &expa
             sanitize(ps.func.empty() ? ps.section.substr(0, ps.section.find('/')) : ps.func);
   attachKind = ps.kind;
   probeName = ap.text;
+  funcName = ps.func;
   if (!expansion.empty() && expansion != ap.text) {
     auto colon = ap.text.find(':');
     probeName = (colon == std::string::npos ? ap.text : ap.text.substr(0, colon)) + ":" + expansion;

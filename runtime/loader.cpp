@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdarg>
 #include <cstring>
+#include <ctime>
 #include <mutex>
 #include <sstream>
 #include <sys/mount.h>
@@ -195,6 +196,25 @@ bool Loader::load(LoadError &error) {
     error.message = "libbpf cannot open the compiled object: " + errnoText(err);
     error.log = captured;
     return false;
+  }
+  // Read-only data: the start time for `elapsed` (contract::ReadOnlyData).
+  bpf_map *map;
+  bpf_object__for_each_map(map, obj_) {
+    const char *name = bpf_map__name(map);
+    size_t len = strlen(name);
+    if (bpf_map__is_internal(map) && len >= 7 && strcmp(name + len - 7, ".rodata") == 0) {
+      size_t size = 0;
+      const void *data = bpf_map__initial_value(map, &size);
+      timespec ts;
+      clock_gettime(CLOCK_MONOTONIC, &ts);
+      uint64_t now = uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
+      if (data && size >= sizeof now) {
+        std::vector<char> copy(static_cast<const char *>(data),
+                               static_cast<const char *>(data) + size);
+        memcpy(copy.data(), &now, sizeof now); // obs_start_ns is the only .rodata symbol
+        bpf_map__set_initial_value(map, copy.data(), copy.size());
+      }
+    }
   }
   // Programs are attached by the runtime, never by libbpf's section rules.
   bpf_program *prog;

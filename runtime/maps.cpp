@@ -44,13 +44,30 @@ int64_t i64At(const uint8_t *p) {
 }
 
 std::vector<KeyPart> decodeParts(const std::vector<contract::KeyField> &fields,
-                                 const uint8_t *key) {
+                                 const uint8_t *key, int stacksFd) {
   std::vector<KeyPart> parts;
   for (const contract::KeyField &f : fields) {
     const uint8_t *p = key + f.offset;
     switch (f.kind) {
     case contract::KeyField::Kind::Int: parts.push_back(KeyPart::ofInt(i64At(p))); break;
     case contract::KeyField::Kind::Uint: parts.push_back(KeyPart::ofUint(uint64_t(i64At(p)))); break;
+    case contract::KeyField::Kind::KStack:
+    case contract::KeyField::Kind::UStack: {
+      KeyPart k;
+      k.kind = KeyPart::Kind::Stack;
+      k.userStack = f.kind == contract::KeyField::Kind::UStack;
+      int64_t id = i64At(p);
+      std::vector<uint64_t> frames(contract::kStackFrames, 0);
+      uint32_t key32 = uint32_t(id);
+      if (id >= 0 && stacksFd >= 0 && bpf_map_lookup_elem(stacksFd, &key32, frames.data()) == 0)
+        for (uint64_t a : frames) {
+          if (!a)
+            break;
+          k.stack.push_back(a);
+        }
+      parts.push_back(std::move(k));
+      break;
+    }
     case contract::KeyField::Kind::String:
       parts.push_back(KeyPart::ofString(
           std::string(reinterpret_cast<const char *>(p), strnlen(reinterpret_cast<const char *>(p), f.size))));
@@ -63,14 +80,14 @@ std::vector<KeyPart> decodeParts(const std::vector<contract::KeyField> &fields,
 /// Merges `ncpu` values (stride bytes apart); false when no CPU has a value
 /// (min/max never set).
 bool mergeValue(const contract::MapSpec &spec, const uint8_t *vals, int ncpu, size_t stride,
-                MapValue &out) {
+                MapValue &out, int stacksFd) {
   switch (spec.kind) {
   case VK::Int:
     out.scalar = i64At(vals);
     return true;
   case VK::Tuple:
     out.isTuple = true;
-    out.tuple = decodeParts(spec.valueFields, vals);
+    out.tuple = decodeParts(spec.valueFields, vals, -1);
     return true;
   case VK::String:
     out.isString = true;
@@ -117,7 +134,8 @@ bool mergeValue(const contract::MapSpec &spec, const uint8_t *vals, int ncpu, si
 }
 } // namespace
 
-bool readMap(int fd, const contract::MapSpec &spec, MapDump &out, std::string &error) {
+bool readMap(int fd, const contract::MapSpec &spec, MapDump &out, std::string &error,
+             int stacksFd) {
   out = MapDump{};
   out.name = spec.name;
   out.kind = dumpKind(spec.kind);
@@ -139,7 +157,7 @@ bool readMap(int fd, const contract::MapSpec &spec, MapDump &out, std::string &e
       return false;
     }
     MapEntry e;
-    if (mergeValue(spec, vals.data(), ncpu, stride, e.value))
+    if (mergeValue(spec, vals.data(), ncpu, stride, e.value, stacksFd))
       out.entries.push_back(std::move(e));
     return true;
   }
@@ -155,8 +173,8 @@ bool readMap(int fd, const contract::MapSpec &spec, MapDump &out, std::string &e
       return false;
     }
     MapEntry e;
-    e.key = decodeParts(spec.key, key.data());
-    if (mergeValue(spec, vals.data(), ncpu, stride, e.value))
+    e.key = decodeParts(spec.key, key.data(), stacksFd);
+    if (mergeValue(spec, vals.data(), ncpu, stride, e.value, stacksFd))
       out.entries.push_back(std::move(e));
   }
   return true;
@@ -169,7 +187,7 @@ std::vector<MapDump> readAllMaps(const Loader &loader, std::string &error) {
     if (fd < 0)
       continue;
     MapDump d;
-    if (!readMap(fd, m, d, error))
+    if (!readMap(fd, m, d, error, loader.mapFd(contract::kStacksMap)))
       continue;
     out.push_back(std::move(d));
   }

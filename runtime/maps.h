@@ -77,7 +77,9 @@ struct MapDump {
 
 /// Reads one map through its fd, merging per-CPU values. False with
 /// `error` when the kernel refuses a read.
-bool readMap(int fd, const contract::MapSpec &spec, MapDump &out, std::string &error);
+/// `stacksFd`: the obs_stacks map, to resolve kstack/ustack keys (or -1).
+bool readMap(int fd, const contract::MapSpec &spec, MapDump &out, std::string &error,
+             int stacksFd = -1);
 
 class Loader;
 /// Every script map of a loaded object, in map-table order.

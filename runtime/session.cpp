@@ -7,6 +7,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
+#include <ctime>
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -123,6 +124,16 @@ RunResult runSession(contract::BpfObject object, const RunOptions &opt, RunHooks
     case EK::Exit:
       exited = true;
       return false;
+    case EK::Time:
+      if (h.id < spec.formats.size() && hooks.text) {
+        time_t now = time(nullptr);
+        tm local;
+        localtime_r(&now, &local);
+        char buf[256];
+        size_t n = strftime(buf, sizeof buf, spec.formats[h.id].format.c_str(), &local);
+        hooks.text(std::string(buf, n));
+      }
+      break;
     case EK::Print:
     case EK::Clear:
     case EK::Zero: {

@@ -37,6 +37,8 @@ struct RunHooks {
   std::function<void(const MapDump &map)> printMap;
   /// Loss: called once at the end when any record was lost (never silent).
   std::function<void(uint64_t lost)> lost;
+  /// Text rendered by the runtime itself: time("%H:%M:%S").
+  std::function<void(const std::string &text)> text;
   /// Attached: the run has started (start-up time ends here).
   std::function<void(size_t links)> attached;
 };
