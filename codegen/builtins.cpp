@@ -116,6 +116,25 @@ llvm::Value *Lowering::lowerIdentifier(Expr &e, Identifier &id) {
     StringLit lit{funcName};
     return lowerStringLit(e, lit);
   }
+  if (n == "ppid") {
+    const Type *task = in.record ? in.record("struct task_struct") : nullptr;
+    const Field *parent = task ? task->field("real_parent") : nullptr;
+    const Field *tgid = task ? task->field("tgid") : nullptr;
+    if (!parent || !tgid) {
+      error(e.range, "'ppid' needs struct task_struct (real_parent, tgid) from kernel BTF");
+      return nullptr;
+    }
+    llvm::Value *tmp = allocI64("ppid");
+    B.CreateStore(B.getInt64(0), tmp);
+    llvm::Value *task0 = H.getCurrentTask(B);
+    H.probeRead(B, tmp, 8, B.CreateIntToPtr(B.CreateAdd(task0, B.getInt64(parent->offset)), B.getPtrTy()),
+                HelperTarget::Space::Kernel);
+    llvm::Value *par = B.CreateLoad(B.getInt64Ty(), tmp);
+    B.CreateStore(B.getInt64(0), tmp);
+    H.probeRead(B, tmp, 4, B.CreateIntToPtr(B.CreateAdd(par, B.getInt64(tgid->offset)), B.getPtrTy()),
+                HelperTarget::Space::Kernel);
+    return B.CreateZExt(B.CreateLoad(B.getInt32Ty(), tmp), B.getInt64Ty());
+  }
   if (n == "probe") {
     StringLit lit{probeName};
     return lowerStringLit(e, lit);

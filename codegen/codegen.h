@@ -10,9 +10,11 @@
 
 #include "codegen/contract.h"
 #include "lang/grammar/ast.h"
+#include "lang/sema/catalog/catalog.h"
 #include "lang/sema/sema.h"
 #include "lang/support/diagnostics.h"
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -34,6 +36,9 @@ struct CodegenInput {
   const std::map<std::string, const Expr *> *params = nullptr;
   /// $1, $2 ...: integers when the expression is typed as one, else strings.
   const std::vector<std::string> *positional = nullptr;
+  /// Kernel records by name ("struct task_struct"), from BTF: `ppid` reads
+  /// curtask->real_parent->tgid at their offsets.
+  std::function<const Type *(const std::string &)> record;
 };
 
 struct CodegenOptions {
@@ -66,7 +71,8 @@ inline std::optional<contract::BpfObject> compileToBpf(SemaContext &sema,
                                                        const CodegenOptions &opts = {},
                                                        CodegenDumps dumps = {}) {
   CodegenInput in{sema.ast.program, sema.maps, sema.sources, &sema.params,
-                  &sema.options.positional};
+                  &sema.options.positional,
+                  [&sema](const std::string &n) { return sema.catalog.btfType(n); }};
   return compileToBpf(in, sema.diags, opts, dumps);
 }
 

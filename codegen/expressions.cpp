@@ -348,10 +348,7 @@ static const Field *findField(const Type *rec, const std::string &name) {
     rec = rec->pointee;
   if (!rec || rec->kind != TypeKind::Record)
     return nullptr;
-  for (const Field &f : rec->fields)
-    if (f.name == name)
-      return &f;
-  return nullptr;
+  return rec->field(name); // BTF records fill their fields lazily
 }
 
 llvm::Value *Lowering::fieldAddress(Expr *e) {

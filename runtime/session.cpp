@@ -204,6 +204,8 @@ RunResult runSession(contract::BpfObject object, const RunOptions &opt, RunHooks
   if (!loader.runEnd(err) && r.error.empty())
     r.error = err;
   events.drain();
+  if (hooks.exiting)
+    hooks.exiting();
   if (opt.printMapsAtExit && hooks.printMap) {
     std::string e;
     for (const MapDump &d : readAllMaps(loader, e))

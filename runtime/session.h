@@ -41,6 +41,8 @@ struct RunHooks {
   std::function<void(const std::string &text)> text;
   /// Attached: the run has started (start-up time ends here).
   std::function<void(size_t links)> attached;
+  /// The run is over: END has run; the exit dump of maps follows.
+  std::function<void()> exiting;
 };
 
 struct RunResult {
