@@ -224,6 +224,8 @@ bool Parser::duration(uint64_t &ns, const char *what) {
   if (tok_.kind != Token::Quantity || tok_.base != Token::Duration)
     return error(tok_.col, std::string("expected a duration ") + what +
                                ", like 10s or 500ms");
+  if (tok_.num >= 1e18L)
+    return error(tok_.col, "duration too long");
   ns = uint64_t(std::llround(tok_.num));
   return advance();
 }
@@ -233,6 +235,12 @@ bool Parser::rate(long double &perSec, Token::Base &base) {
     return error(tok_.col, "expected a rate, like 100/s");
   perSec = tok_.num;
   base = tok_.base;
+  if (base == Token::Plain && perSec > 1e9L)
+    return error(
+        tok_.col,
+        "event rates are at most 1000000000/s (one event a nanosecond)");
+  if (perSec > 9e18L)
+    return error(tok_.col, "rate too large");
   return advance();
 }
 
@@ -250,6 +258,8 @@ bool Parser::constant(int64_t &v, Token::Base &base) {
   if (tok_.kind == Token::Int && !tok_.integral)
     return error(col, "field values are integers");
   long double x = std::nearbyint(tok_.num);
+  if (x > 9.2e18L)
+    return error(col, "value out of range");
   v = neg ? -int64_t(x) : int64_t(x);
   base = tok_.kind == Token::Quantity ? tok_.base : Token::Plain;
   return advance();

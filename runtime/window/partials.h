@@ -136,7 +136,7 @@ OBS_STATIC_ASSERT(sizeof(struct obs_exemplar) == 80, "obs_exemplar layout");
 
 OBS_INLINE void obs_s128_add(struct obs_s128 *a, obs_u64 lo, obs_s64 hi) {
   obs_u64 r = a->lo + lo;
-  a->hi += hi + (r < lo ? 1 : 0);
+  a->hi = (obs_s64)((obs_u64)a->hi + (obs_u64)hi + (r < lo ? 1 : 0));
   a->lo = r;
 }
 
@@ -232,7 +232,8 @@ OBS_INLINE void obs_win_scalar_add(struct obs_win_scalar *p, obs_s64 v) {
   if (p->h.count == 0 || v > p->max)
     p->max = v;
   p->h.count += 1;
-  p->sum += v;
+  p->sum =
+      (obs_s64)((obs_u64)p->sum + (obs_u64)v); /* wraps, as in the kernel */
 }
 
 /* Folds one event (t_us from the slot start, value v) into a fit partial. */

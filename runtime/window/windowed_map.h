@@ -45,7 +45,7 @@ public:
     if (c.count == 0) [[unlikely]]
       touch(s, c, key);
     c.count += 1;
-    c.sum += v;
+    c.sum = int64_t(uint64_t(c.sum) + uint64_t(v)); // wraps, as the kernel
     c.min = v < c.min ? v : c.min;
     c.max = v > c.max ? v : c.max;
     if (fit_)

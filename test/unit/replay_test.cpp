@@ -405,3 +405,14 @@ TEST(ReplayDriver, StreamEndsAtTheLastPhase) {
   EXPECT_TRUE(windows[2].entries.empty());
   EXPECT_FALSE(windows[2].partial);
 }
+
+TEST(Stream, Limits) {
+  EXPECT_EQ(
+      parseErr("t:a:b 2000000000/s for 1s"),
+      "stream:1:7: error: event rates are at most 1000000000/s (one event a "
+      "nanosecond)");
+  EXPECT_EQ(parseErr("t:a:b 1/s for 99999999999d"),
+            "stream:1:15: error: duration too long");
+  EXPECT_EQ(parseErr("t:a:b 1/s with x=99999999999999999999 for 1s"),
+            "stream:1:18: error: value out of range");
+}
