@@ -36,6 +36,18 @@ static void plainDump(const MapDump &d) {
     }
     const MapValue &v = e.value;
     std::cout << ": ";
+    if (v.isTuple) {
+      std::cout << "(";
+      for (size_t i = 0; i < v.tuple.size(); ++i) {
+        const KeyPart &k = v.tuple[i];
+        std::cout << (i ? ", " : "");
+        if (k.kind == KeyPart::Kind::Int) std::cout << k.i;
+        else if (k.kind == KeyPart::Kind::Uint) std::cout << k.u;
+        else std::cout << k.s;
+      }
+      std::cout << ")\n";
+      continue;
+    }
     switch (d.kind) {
     case MapValueKind::Avg: std::cout << (v.count ? v.total / int64_t(v.count) : 0); break;
     case MapValueKind::Stats:
