@@ -1,13 +1,170 @@
 //===- backend.cpp - codegen and runtime stages of obsc -------------------===//
+//
+// After the front end: lower to a BPF object (codegen), then load, attach
+// and run it (runtime/session), printing through runtime/output in text or
+// JSON. `--dump=ir|bpf`, `--emit-llvm`, `-o` and `--dry-run` stop early.
+//
+//===----------------------------------------------------------------------===//
 #include "tools/obsc/backend.h"
 
+#include "codegen/codegen.h"
+#include "lang/sema/catalog/catalog.h"
+#include "runtime/output/format.h"
+#include "runtime/output/printer.h"
+#include "runtime/session.h"
+
+#include <algorithm>
+#include <fstream>
 #include <iostream>
+#include <unistd.h>
 
 namespace obs {
+namespace {
+
+bool wants(const Options &o, const char *stage) {
+  return std::find(o.dumps.begin(), o.dumps.end(), stage) != o.dumps.end();
+}
+
+bool writeFile(const std::string &path, const char *data, size_t size) {
+  std::ofstream f(path, std::ios::binary);
+  f.write(data, static_cast<std::streamsize>(size));
+  if (!f) {
+    std::cerr << "obsc: error: cannot write '" << path << "'\n";
+    return false;
+  }
+  return true;
+}
+
+/// `-c CMD`: run through the shell when it has shell syntax, else split on
+/// blanks, as bpftrace does.
+std::vector<std::string> commandArgv(const std::string &cmd) {
+  if (cmd.find_first_of("'\"$;&|<>()*?`") != std::string::npos)
+    return {"/bin/sh", "-c", cmd};
+  std::vector<std::string> argv;
+  size_t i = 0;
+  while (i < cmd.size()) {
+    while (i < cmd.size() && (cmd[i] == ' ' || cmd[i] == '\t'))
+      ++i;
+    size_t j = i;
+    while (j < cmd.size() && cmd[j] != ' ' && cmd[j] != '\t')
+      ++j;
+    if (j > i)
+      argv.push_back(cmd.substr(i, j - i));
+    i = j;
+  }
+  return argv;
+}
+
+} // namespace
 
 int runBackEnd(Compilation &c, std::ostream &out) {
-  std::cerr << "obsc: error: running programs is not available in this build\n";
-  return 1;
+  const Options &o = c.options;
+  CodegenOptions co;
+  co.filterPid = o.pid;
+  std::string ir, bpf;
+  CodegenDumps dumps;
+  if (wants(o, "ir") || !o.emitLLVM.empty())
+    dumps.ir = &ir;
+  if (wants(o, "bpf"))
+    dumps.bpf = &bpf;
+  auto object = compileToBpf(*c.sema, co, dumps);
+  if (!object) {
+    c.diags.print(std::cerr, c.sources);
+    return 1;
+  }
+  if (wants(o, "ir"))
+    out << ir;
+  if (wants(o, "bpf"))
+    out << bpf;
+  if (!o.emitLLVM.empty() && !writeFile(o.emitLLVM, ir.data(), ir.size()))
+    return 1;
+  if (!o.output.empty() && !writeFile(o.output, object->elf.data(), object->elf.size()))
+    return 1;
+  if (!o.dumps.empty() || ((!o.emitLLVM.empty() || !o.output.empty()) && !o.dryRun))
+    return 0;
+
+  if (geteuid() != 0 && !o.dryRun) {
+    // Loading needs CAP_BPF and CAP_PERFMON; try anyway and let the kernel
+    // answer, but say what is likely wrong if it refuses.
+  }
+
+  std::unique_ptr<output::OutputFormat> printer = output::makeOutput(o.format, out, std::cerr);
+  printer->setSymbolizer([&c](uint64_t addr, bool user) -> std::string {
+    if (!user) {
+      uint64_t off = 0;
+      if (const auto *sym = c.catalog->kernelSymbols().lookup(addr, &off))
+        return sym->name + "+" + std::to_string(off);
+    }
+    char buf[32];
+    snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(addr));
+    return buf;
+  });
+
+  RunOptions ro;
+  ro.dryRun = o.dryRun;
+  if (!o.command_.empty())
+    ro.command = commandArgv(o.command_);
+  size_t probes = 0;
+  for (const auto &p : object->spec.programs)
+    probes += 1;
+  bool exiting = false;
+  std::vector<MapDump> exitMaps;
+  RunHooks hooks;
+  hooks.printf = [&](const contract::PrintfSpec &s, const uint8_t *rec, size_t size) {
+    printer->printPrintf(output::formatPrintfRecord(s, rec, size));
+    out.flush();
+  };
+  hooks.printMap = [&](const MapDump &d) {
+    if (exiting)
+      exitMaps.push_back(d);
+    else
+      printer->printMap(d);
+  };
+  hooks.text = [&](const std::string &t) {
+    printer->printPrintf(t);
+    out.flush();
+  };
+  hooks.attached = [&](size_t) {
+    printer->printAttached(probes);
+    out.flush();
+  };
+  hooks.exiting = [&] { exiting = true; };
+  hooks.lost = [&](uint64_t n) {
+    window::LossCounts lost;
+    lost.ringbuf = n;
+    printer->printLostTotal(lost);
+  };
+
+  RunResult r = runSession(std::move(*object), ro, hooks);
+  if (r.loadFailed) {
+    std::cerr << "obsc: error: " << r.loadError.render() << "\n";
+    return 1;
+  }
+  if (ro.dryRun) {
+    if (o.verbose)
+      std::cerr << "obsc: loaded " << probes << " program(s); not attached (--dry-run)\n";
+    return 0;
+  }
+  // At exit, every non-empty map, in alphabetical order of name.
+  std::sort(exitMaps.begin(), exitMaps.end(),
+            [](const MapDump &a, const MapDump &b) { return a.name < b.name; });
+  bool any = false;
+  for (const MapDump &d : exitMaps) {
+    if (d.entries.empty())
+      continue;
+    if (!any)
+      printer->printExitSeparator();
+    any = true;
+    printer->printMap(d);
+  }
+  out.flush();
+  if (!r.error.empty()) {
+    std::cerr << "obsc: error: " << r.error << "\n";
+    return 1;
+  }
+  if (o.verbose)
+    std::cerr << "obsc: " << r.events << " events, " << r.lost << " lost\n";
+  return 0;
 }
 
 } // namespace obs

@@ -61,7 +61,14 @@ std::optional<Options> parseOptions(int argc, char **argv, std::string &error) {
         return a.substr(n + 1);
       return std::nullopt;
     };
-    if (sawProgram) {
+    if (a == "--") {
+      for (++i; i < argc; ++i)
+        o.positional.push_back(argv[i]);
+      break;
+    }
+    // Options may follow the program, as with getopt; other words after the
+    // program are its positional parameters ($1 ...).
+    if (sawProgram && (a.size() < 2 || a[0] != '-' || (a[1] >= '0' && a[1] <= '9'))) {
       o.positional.push_back(a);
     } else if (a == "-e") {
       auto v = value("-e"); if (!v) return std::nullopt;
