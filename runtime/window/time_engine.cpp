@@ -51,6 +51,9 @@ void TimeEngine::updateNextClose() {
 }
 
 bool TimeEngine::quiet() const {
+  // Live, the kernel holds slots user space has not seen yet.
+  if (slotDue_)
+    return false;
   for (auto &m : maps_)
     if (!m->quiet())
       return false;
@@ -79,6 +82,8 @@ void TimeEngine::advanceTo(uint64_t wm) {
       WindowedMap &m = *mp;
       if (m.nextCloseNs() != t)
         continue;
+      if (slotDue_)
+        slotDue_(m.last().map, t / m.spec().step() - 1);
       if (!m.closeNext(m.last()))
         continue;
       if (windowSink_)

@@ -25,6 +25,7 @@
 namespace obs::window {
 
 using WindowSink = std::function<void(const WindowResult &)>;
+using SlotDueHook = std::function<void(MapId, uint64_t slot)>;
 
 class TimeEngine {
 public:
@@ -39,6 +40,14 @@ public:
   AlertId addAlert(AlertSpec spec);
   void onWindow(WindowSink s) { windowSink_ = std::move(s); }
   void onAlert(AlertSink s) { alertSink_ = std::move(s); }
+  /// Live: called just before a map's window closes, with the slot that
+  /// completes it (number j: [origin + j*every, origin + (j+1)*every)), so
+  /// the runtime reads that slot from every CPU of the kernel map and
+  /// merges it (WindowedMap::mergeKernelPartial). Older slots of a hopping
+  /// window were read at earlier closes. Reading a slot again later and
+  /// finding a larger count means events arrived after it was read: the
+  /// runtime counts the difference as late (recordLoss(map, Late, ...)).
+  void onSlotDue(SlotDueHook h) { slotDue_ = std::move(h); }
 
   WindowedMap &map(MapId m) { return *maps_[m]; }
   const WindowedMap &map(MapId m) const { return *maps_[m]; }
@@ -107,6 +116,7 @@ private:
   std::vector<AlertId> toEvaluate_;
   WindowSink windowSink_;
   AlertSink alertSink_;
+  SlotDueHook slotDue_;
   bool finished_ = false;
 };
 

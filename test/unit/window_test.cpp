@@ -636,3 +636,26 @@ TEST(Finish, HoppingWindowsStillOpenClosePartial) {
   EXPECT_EQ(h.entry(2, 1)->value.count, 8u); // [2,6): 2.0 .. 5.5
   EXPECT_EQ(h.entry(5, 1)->value.count, 2u); // [5,9): 5.0, 5.5
 }
+
+TEST(Kernel, SlotDueHookReadsEachSlotOnceBeforeItsWindowCloses) {
+  // Live shape: no per-event accumulate; the kernel's per-CPU partials of
+  // slot j are read when the window it completes closes.
+  Harness h(spec(WindowFunction::Count, 2 * kSec, kSec), 2);
+  std::vector<uint64_t> due;
+  h.engine.onSlotDue([&](MapId m, uint64_t slot) {
+    due.push_back(slot);
+    for (int cpu = 0; cpu < 2; ++cpu) {
+      obs_win_scalar p{};
+      p.h.seq = slot + 1;
+      for (uint64_t i = 0; i <= slot; ++i) // slot j holds j + 1 events per CPU
+        obs_win_scalar_add(&p, 0);
+      h.engine.map(m).mergeKernelPartial(h.key(1), &p);
+    }
+  });
+  h.engine.advanceIdle(4 * kSec);
+  EXPECT_EQ(due, (std::vector<uint64_t>{0, 1, 2, 3}));
+  ASSERT_EQ(h.windows.size(), 3u); // [0,2) [1,3) [2,4)
+  EXPECT_EQ(h.entry(0, 1)->value.count, 2u + 4u);
+  EXPECT_EQ(h.entry(1, 1)->value.count, 4u + 6u);
+  EXPECT_EQ(h.entry(2, 1)->value.count, 6u + 8u);
+}
