@@ -100,17 +100,7 @@ llvm::Value *Lowering::lowerIdentifier(Expr &e, Identifier &id) {
     return H.getStackId(B, ctx, stacks.gv, n == "ustack");
   }
   if (n == "elapsed") {
-    llvm::GlobalVariable *g = M.getGlobalVariable(contract::kStartNsSymbol);
-    if (!g) {
-      g = new llvm::GlobalVariable(M, B.getInt64Ty(), true, llvm::GlobalValue::ExternalLinkage,
-                                   B.getInt64(0), contract::kStartNsSymbol);
-      g->setSection(".rodata");
-      g->setAlignment(llvm::Align(8));
-      attachRodataBtf(g);
-    }
-    // Volatile: the value is set by the loader, LLVM must not fold the 0.
-    llvm::Value *start = B.CreateLoad(B.getInt64Ty(), g, /*isVolatile=*/true, "start");
-    return B.CreateSub(H.ktimeGetNs(B), start);
+    return B.CreateSub(H.ktimeGetNs(B), loadStartNs());
   }
   if (n == "func") {
     StringLit lit{funcName};
@@ -150,6 +140,19 @@ llvm::Value *Lowering::lowerIdentifier(Expr &e, Identifier &id) {
   }
   error(e.range, "builtin '" + n + "' is not lowered to BPF yet");
   return nullptr;
+}
+
+llvm::Value *Lowering::loadStartNs() {
+  llvm::GlobalVariable *g = M.getGlobalVariable(contract::kStartNsSymbol);
+  if (!g) {
+    g = new llvm::GlobalVariable(M, B.getInt64Ty(), true, llvm::GlobalValue::ExternalLinkage,
+                                 B.getInt64(0), contract::kStartNsSymbol);
+    g->setSection(".rodata");
+    g->setAlignment(llvm::Align(8));
+    attachRodataBtf(g);
+  }
+  // Volatile: the loader sets the value; LLVM must not fold the 0.
+  return B.CreateLoad(B.getInt64Ty(), g, /*isVolatile=*/true, "start");
 }
 
 void Lowering::emitEvent(contract::EventKind kind, uint32_t id) {

@@ -122,7 +122,24 @@ struct MapSpec {
   bool valueSigned = true;
   uint32_t stringSize = 0; ///< ValueKind::String
   int64_t lhistMin = 0, lhistMax = 0, lhistStep = 1;
+
+  /// Windowed maps (`over W [every S]`): partial state per key, per slot and
+  /// per CPU, laid out as runtime/window/partials.h says (obs_win_scalar for
+  /// count sum avg min max stats rate; obs_win_hist; scalar + buckets for
+  /// lhist). The key is the user key (`key`) followed by the slot index, a
+  /// uint64 at `keySize - 8`: slot j = (ktime - startNs) / step lands at
+  /// index j % windowSlots and its header's seq is j + 1. `kind` is the
+  /// layout (Count for scalar partials, Hist, Lhist); `function` the
+  /// aggregation ("rate", "count", ...).
+  bool windowed = false;
+  uint64_t overNs = 0, everyNs = 0; ///< everyNs == overNs: tumbling
+  uint32_t windowSlots = 0;         ///< OBS_WIN_SLOTS(over, every)
+  std::string function;
 };
+
+/// Per-CPU array, one uint64 per script map: windowed events that landed in
+/// a slot already reused by a newer one (late), by map index.
+inline constexpr const char *kLateMap = "obs_late";
 
 //===-- Programs -----------------------------------------------------------===//
 

@@ -135,6 +135,9 @@ void Lowering::attachMapBtf(llvm::GlobalVariable *gv, uint32_t mapType, uint32_t
     using VK = contract::ValueKind;
     if (!ms)
       valTy = valueSize == 8 ? diU64 : bytes(valueSize);
+    else if (ms->windowed) // partials.h structs: words
+      valTy = dib->createArrayType(uint64_t(valueSize) * 8, 64, diU64,
+                                   dib->getOrCreateArray({dib->getOrCreateSubrange(0, valueSize / 8)}));
     else {
       switch (ms->kind) {
       case VK::Int:

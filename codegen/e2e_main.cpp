@@ -13,6 +13,7 @@
 #include "tools/obsc/options.h"
 #include "tools/obsc/pipeline.h"
 
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -114,6 +115,31 @@ int main(int argc, char **argv) {
   hooks.text = [](const std::string &t) { std::cout << t << std::flush; };
   hooks.lost = [](uint64_t n) { std::cerr << "obsc: " << n << " events lost\n"; };
   hooks.attached = [](size_t n) { std::cerr << "Attached " << n << " probe(s)\n"; };
+  hooks.atExit = [](const Loader &loader) {
+    // A plain look at windowed maps: events per slot (the window engine
+    // turns these into windows).
+    for (const contract::MapSpec &m : loader.spec().maps) {
+      if (!m.windowed)
+        continue;
+      int fd = loader.mapFd(m.bpfName);
+      for (uint64_t seq = 1; seq <= 64; ++seq) {
+        std::vector<WindowPartial> parts;
+        std::string e;
+        if (!readWindowSlot(fd, m, seq, parts, e) || parts.empty())
+          continue;
+        uint64_t events = 0;
+        for (const WindowPartial &w : parts)
+          for (const auto &v : w.perCpu) {
+            uint64_t c;
+            memcpy(&c, v.data() + 8, 8);
+            events += c;
+          }
+        std::cout << m.name << " " << m.function << " slot " << seq - 1 << ": " << parts.size()
+                  << " key(s), " << events << " event(s)\n";
+      }
+      std::cout << m.name << " late: " << readLateCount(loader.mapFd(contract::kLateMap), 0) << "\n";
+    }
+  };
   RunResult r = runSession(std::move(*obj), ro, hooks);
   if (r.loadFailed) {
     std::cerr << "obsc: error: " << r.loadError.render() << "\n";

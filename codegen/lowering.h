@@ -113,6 +113,11 @@ public:
   void defineMaps();
   FixedMap &fixedMap(const char *name);
   void bumpLostCounter();
+  /// The session origin (kernel ns), from read-only data set at load.
+  llvm::Value *loadStartNs();
+  /// Windowed aggregation: fold x into the partial of the current slot.
+  void lowerWindowed(MapState &m, llvm::Value *key, llvm::Value *x, int64_t lmin,
+                     int64_t lmax, int64_t lstep);
 
   //===-- debug_info.cpp ---------------------------------------------===//
   void initDebugInfo();

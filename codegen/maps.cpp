@@ -103,11 +103,6 @@ MapState *Lowering::mapState(const std::string &refName, SourceRange where) {
     return nullptr;
   }
   const MapInfo &mi = info->second;
-  if (mi.window.present()) {
-    error(where, "map '" + name + "' is aggregated over a time window; windowed maps are not "
-                 "lowered to BPF yet");
-    return nullptr;
-  }
   MapState st;
   st.info = &mi;
   st.index = uint32_t(spec.maps.size());
@@ -117,7 +112,10 @@ MapState *Lowering::mapState(const std::string &refName, SourceRange where) {
   const Type *v = mi.value;
   using VK = contract::ValueKind;
   bool aggregation = v && v->kind == TypeKind::Aggregation;
-  if (aggregation) {
+  if (aggregation && mi.window.present()) {
+    const Type *arg = v->valueType;
+    ms.valueSigned = !(arg && arg->kind == TypeKind::Integer && !arg->isSigned && arg->bits == 64);
+  } else if (aggregation) {
     const Type *arg = v->valueType;
     ms.valueSigned = !(arg && arg->kind == TypeKind::Integer && !arg->isSigned && arg->bits == 64);
     switch (v->aggregation) {
@@ -154,7 +152,45 @@ MapState *Lowering::mapState(const std::string &refName, SourceRange where) {
     return nullptr;
   }
   ms.perCpu = aggregation;
-  if (mi.keys.empty()) {
+  if (mi.window.present()) {
+    ms.windowed = true;
+    ms.perCpu = true;
+    ms.isArray = false;
+    ms.overNs = mi.window.overNs;
+    ms.everyNs = mi.window.everyNs ? mi.window.everyNs : mi.window.overNs;
+    ms.windowSlots = uint32_t(ms.overNs / ms.everyNs + 2);
+    ms.function = aggregation ? aggName(v->aggregation) : "";
+    if (!aggregation) {
+      error(where, "map '" + name + "' has a window but no aggregation");
+      return nullptr;
+    }
+    switch (v->aggregation) {
+    case AggregationKind::Count: case AggregationKind::Sum: case AggregationKind::Avg:
+    case AggregationKind::Min: case AggregationKind::Max: case AggregationKind::Stats:
+    case AggregationKind::Rate:
+      ms.kind = VK::Count;
+      ms.valueSize = 40; // obs_win_scalar
+      break;
+    case AggregationKind::Hist:
+      ms.kind = VK::Hist;
+      ms.valueSize = 40 + 8 * contract::kHistBuckets; // obs_win_hist
+      break;
+    case AggregationKind::Lhist:
+      ms.kind = VK::Lhist;
+      ms.valueSize = 40 + 8 * 3; // set at use
+      break;
+    default:
+      error(where, std::string("windowed '") + aggName(v->aggregation) +
+                       "' is not lowered to BPF yet (slope, r2, predict and quantile need the "
+                       "fit and quantile partials)");
+      return nullptr;
+    }
+    uint32_t off = 0;
+    for (const Type *k : mi.keys)
+      flattenKey(k, off, ms.key);
+    ms.keySize = off + 8; // + the slot index
+    ms.maxEntries = opts.mapEntries;
+  } else if (mi.keys.empty()) {
     ms.isArray = true;
     ms.keySize = 4;
     ms.maxEntries = 1;
@@ -194,6 +230,10 @@ FixedMap &Lowering::fixedMap(const char *name) {
     f.keySize = 4;
     f.valueSize = 8 * contract::kStackFrames;
     f.maxEntries = contract::kStackEntries;
+  } else if (n == contract::kLateMap) {
+    f.type = PercpuArray;
+    f.keySize = 4;
+    f.valueSize = 8;
   } else if (n == contract::kScratchMap) {
     f.type = PercpuArray;
     f.keySize = 4;
@@ -212,8 +252,7 @@ FixedMap &Lowering::fixedMap(const char *name) {
 
 void Lowering::defineMaps() {
   for (auto &[name, mi] : in.maps)
-    if (!mi.window.present())
-      mapState(name, mi.firstUse);
+    mapState(name, mi.firstUse);
   uint32_t maxValue = 8;
   for (auto &[name, st] : maps) {
     contract::MapSpec &ms = spec.maps[st.index];
@@ -230,6 +269,8 @@ void Lowering::defineMaps() {
       f.valueSize = std::max<uint32_t>(8, scratchMax);
     if (name == contract::kZeroMap)
       f.valueSize = maxValue;
+    if (name == contract::kLateMap)
+      f.maxEntries = std::max<uint32_t>(1, uint32_t(spec.maps.size()));
     attachMapBtf(f.gv, f.type, f.maxEntries, f.keySize, nullptr, f.valueSize, nullptr,
                  in.program.range);
   }
@@ -343,7 +384,7 @@ void Lowering::lowerAggregation(MapState &m, MapRef &ref, Call &call, SourceRang
       error(where, "lhist(value, min, max, step) needs constant min < max and step > 0");
       return;
     }
-    uint64_t n = uint64_t(lmax - lmin) / uint64_t(lstep) + ((lmax - lmin) % lstep ? 1 : 0) + 2;
+    uint64_t n = uint64_t(lmax - lmin) / uint64_t(lstep) + 2; // as obs_lhist_bucket
     if (n > 1000) {
       error(where, "lhist would need " + std::to_string(n) + " buckets; at most 1000 are allowed");
       return;
@@ -356,11 +397,15 @@ void Lowering::lowerAggregation(MapState &m, MapRef &ref, Call &call, SourceRang
     ms.lhistMin = lmin;
     ms.lhistMax = lmax;
     ms.lhistStep = lstep;
-    ms.valueSize = uint32_t(8 * n);
+    ms.valueSize = uint32_t(8 * n) + (ms.windowed ? 40 : 0);
   }
   llvm::Value *key = buildKey(m, ref);
   if (!key)
     return;
+  if (ms.windowed) {
+    lowerWindowed(m, key, x, lmin, lmax, lstep);
+    return;
+  }
   auto *done = llvm::BasicBlock::Create(C, "agg.done", fn);
   llvm::Value *p = lookupOrInit(m, key, done);
   llvm::Type *i64 = B.getInt64Ty();
@@ -424,6 +469,92 @@ void Lowering::lowerAggregation(MapState &m, MapRef &ref, Call &call, SourceRang
   default:
     error(where, "internal error: not an aggregation map");
     break;
+  }
+  B.CreateBr(done);
+  B.SetInsertPoint(done);
+}
+
+void Lowering::lowerWindowed(MapState &m, llvm::Value *key, llvm::Value *x, int64_t lmin,
+                             int64_t lmax, int64_t lstep) {
+  using VK = contract::ValueKind;
+  contract::MapSpec &ms = m.spec;
+  llvm::Type *i64 = B.getInt64Ty();
+  // Slot j of the event's kernel time, its seq j + 1 and index j % slots.
+  llvm::Value *now = H.ktimeGetNs(B);
+  llvm::Value *start = loadStartNs();
+  llvm::Value *rel = B.CreateSelect(B.CreateICmpUGE(now, start), B.CreateSub(now, start),
+                                    B.getInt64(0));
+  llvm::Value *j = B.CreateUDiv(rel, B.getInt64(ms.everyNs));
+  llvm::Value *seq = B.CreateAdd(j, B.getInt64(1));
+  B.CreateStore(B.CreateURem(j, B.getInt64(ms.windowSlots)), bytePtr(key, ms.keySize - 8));
+
+  auto *done = llvm::BasicBlock::Create(C, "win.done", fn);
+  llvm::Value *p = lookupOrInit(m, key, done);
+  llvm::Value *have = B.CreateLoad(i64, p, "seq");
+  auto *fold = llvm::BasicBlock::Create(C, "win.fold", fn);
+  auto *other = llvm::BasicBlock::Create(C, "win.other", fn);
+  auto *reset = llvm::BasicBlock::Create(C, "win.reset", fn);
+  auto *late = llvm::BasicBlock::Create(C, "win.late", fn);
+  B.CreateCondBr(B.CreateICmpEQ(have, seq), fold, other);
+  B.SetInsertPoint(other);
+  B.CreateCondBr(B.CreateICmpUGT(have, seq), late, reset);
+  // An older slot's partial: this slot reuses it, from zero.
+  B.SetInsertPoint(reset);
+  zeroMem(p, ms.valueSize);
+  B.CreateStore(seq, p);
+  B.CreateBr(fold);
+  // A newer slot already took the index: the event is late; count it.
+  B.SetInsertPoint(late);
+  {
+    FixedMap &lateMap = fixedMap(contract::kLateMap);
+    llvm::IRBuilder<> eb(entryBlock, entryBlock->begin());
+    auto *idx = eb.CreateAlloca(B.getInt32Ty(), nullptr, "late.key");
+    stackUsed += 4;
+    B.CreateStore(B.getInt32(m.index), idx);
+    llvm::Value *lp = H.mapLookup(B, lateMap.gv, idx);
+    auto *inc = llvm::BasicBlock::Create(C, "late.inc", fn);
+    B.CreateCondBr(B.CreateIsNotNull(lp), inc, done);
+    B.SetInsertPoint(inc);
+    B.CreateStore(B.CreateAdd(B.CreateLoad(i64, lp), B.getInt64(1)), lp);
+    B.CreateBr(done);
+  }
+  // obs_win_scalar: {seq, count} sum min max; buckets follow at 40.
+  B.SetInsertPoint(fold);
+  llvm::Value *countP = bytePtr(p, 8);
+  llvm::Value *count = B.CreateLoad(i64, countP);
+  if (x) {
+    llvm::Value *first = B.CreateICmpEQ(count, B.getInt64(0));
+    llvm::Value *sumP = bytePtr(p, 16), *minP = bytePtr(p, 24), *maxP = bytePtr(p, 32);
+    B.CreateStore(B.CreateAdd(B.CreateLoad(i64, sumP), x), sumP);
+    llvm::Value *mn = B.CreateLoad(i64, minP), *mx = B.CreateLoad(i64, maxP);
+    B.CreateStore(B.CreateSelect(B.CreateOr(first, B.CreateICmpSLT(x, mn)), x, mn), minP);
+    B.CreateStore(B.CreateSelect(B.CreateOr(first, B.CreateICmpSGT(x, mx)), x, mx), maxP);
+  }
+  B.CreateStore(B.CreateAdd(count, B.getInt64(1)), countP);
+  if (x && (ms.kind == VK::Hist || ms.kind == VK::Lhist)) {
+    uint64_t last = (ms.valueSize - 40) / 8 - 1;
+    llvm::Value *idx;
+    if (ms.kind == VK::Hist) {
+      llvm::Value *v = x, *n = B.getInt64(0);
+      for (int sh : {32, 16, 8, 4, 2, 1}) {
+        llvm::Value *big = B.CreateICmpUGE(v, B.getInt64(uint64_t(1) << sh));
+        v = B.CreateSelect(big, B.CreateLShr(v, sh), v);
+        n = B.CreateSelect(big, B.CreateAdd(n, B.getInt64(sh)), n);
+      }
+      idx = B.CreateAdd(n, B.getInt64(2));
+      idx = B.CreateSelect(B.CreateICmpEQ(x, B.getInt64(0)), B.getInt64(1), idx);
+      idx = B.CreateSelect(B.CreateICmpSLT(x, B.getInt64(0)), B.getInt64(0), idx);
+    } else {
+      llvm::Value *mid = B.CreateAdd(B.CreateUDiv(B.CreateSub(x, B.getInt64(lmin)),
+                                                  B.getInt64(lstep)),
+                                     B.getInt64(1));
+      idx = B.CreateSelect(B.CreateICmpSGE(x, B.getInt64(lmax)), B.getInt64(last), mid);
+      idx = B.CreateSelect(B.CreateICmpSLT(x, B.getInt64(lmin)), B.getInt64(0), idx);
+    }
+    idx = passthrough(idx);
+    idx = B.CreateSelect(B.CreateICmpUGT(idx, B.getInt64(last)), B.getInt64(last), idx);
+    llvm::Value *q = B.CreateInBoundsGEP(i64, bytePtr(p, 40), idx);
+    B.CreateStore(B.CreateAdd(B.CreateLoad(i64, q), B.getInt64(1)), q);
   }
   B.CreateBr(done);
   B.SetInsertPoint(done);

@@ -110,10 +110,6 @@ void Lowering::lowerVarAssign(Stmt &s, Assign &a, Variable &v) {
 }
 
 void Lowering::lowerAssign(Stmt &s, Assign &a) {
-  if (a.window) {
-    error(a.window->range, "windowed aggregations are not lowered to BPF yet");
-    return;
-  }
   if (auto *v = a.target->as<Variable>())
     return lowerVarAssign(s, a, *v);
   if (auto *m = a.target->as<MapRef>())

@@ -183,6 +183,8 @@ bool readMap(int fd, const contract::MapSpec &spec, MapDump &out, std::string &e
 std::vector<MapDump> readAllMaps(const Loader &loader, std::string &error) {
   std::vector<MapDump> out;
   for (const contract::MapSpec &m : loader.spec().maps) {
+    if (m.windowed) // read slot by slot by the window engine
+      continue;
     int fd = loader.mapFd(m.bpfName);
     if (fd < 0)
       continue;
@@ -192,6 +194,58 @@ std::vector<MapDump> readAllMaps(const Loader &loader, std::string &error) {
     out.push_back(std::move(d));
   }
   return out;
+}
+
+bool readWindowSlot(int fd, const contract::MapSpec &spec, uint64_t seq,
+                    std::vector<WindowPartial> &out, std::string &error) {
+  out.clear();
+  if (!spec.windowed || spec.windowSlots == 0 || seq == 0) {
+    error = "map " + spec.name + " is not windowed";
+    return false;
+  }
+  int ncpu = libbpf_num_possible_cpus();
+  size_t stride = (spec.valueSize + 7) / 8 * 8;
+  std::vector<uint8_t> vals(stride * size_t(ncpu));
+  uint64_t index = (seq - 1) % spec.windowSlots;
+  std::vector<uint8_t> key(spec.keySize), next(spec.keySize);
+  const void *prev = nullptr;
+  while (bpf_map_get_next_key(fd, prev, next.data()) == 0) {
+    key = next;
+    prev = key.data();
+    uint64_t idx;
+    memcpy(&idx, key.data() + spec.keySize - 8, 8);
+    if (idx != index)
+      continue;
+    if (bpf_map_lookup_elem(fd, key.data(), vals.data()) != 0) {
+      if (errno == ENOENT)
+        continue;
+      error = "cannot read map " + spec.name + ": " + strerror(errno);
+      return false;
+    }
+    WindowPartial w;
+    w.key.assign(key.begin(), key.end() - 8);
+    for (int c = 0; c < ncpu; ++c) {
+      const uint8_t *v = vals.data() + size_t(c) * stride;
+      if (uint64_t(i64At(v)) == seq)
+        w.perCpu.emplace_back(v, v + spec.valueSize);
+    }
+    if (!w.perCpu.empty())
+      out.push_back(std::move(w));
+  }
+  return true;
+}
+
+uint64_t readLateCount(int lateFd, uint32_t mapIndex) {
+  if (lateFd < 0)
+    return 0;
+  int ncpu = libbpf_num_possible_cpus();
+  std::vector<uint64_t> vals(size_t(ncpu > 0 ? ncpu : 1), 0);
+  if (bpf_map_lookup_elem(lateFd, &mapIndex, vals.data()) != 0)
+    return 0;
+  uint64_t sum = 0;
+  for (uint64_t v : vals)
+    sum += v;
+  return sum;
 }
 
 static bool zeroOrClear(int fd, const contract::MapSpec &spec, bool keepKeys, std::string &error) {

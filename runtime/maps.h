@@ -85,6 +85,22 @@ class Loader;
 /// Every script map of a loaded object, in map-table order.
 std::vector<MapDump> readAllMaps(const Loader &loader, std::string &error);
 
+/// One key's partial state in one slot of a windowed map (contract.h,
+/// runtime/window/partials.h), as each CPU that saw the slot holds it: feed
+/// each per-CPU partial to WindowedMap::mergeKernelPartial.
+struct WindowPartial {
+  std::vector<uint8_t> key;                   ///< user key bytes (slot index stripped)
+  std::vector<std::vector<uint8_t>> perCpu;   ///< valueSize bytes each; CPUs whose seq matches
+};
+
+/// Reads slot `seq` (slot number + 1) of every key of a windowed map.
+bool readWindowSlot(int fd, const contract::MapSpec &spec, uint64_t seq,
+                    std::vector<WindowPartial> &out, std::string &error);
+
+/// Events that found their slot index taken by a newer slot, per map index
+/// (the obs_late per-CPU array, summed); 0 when the map has none.
+uint64_t readLateCount(int lateFd, uint32_t mapIndex);
+
 /// clear(@m): delete every entry (keyless maps are zeroed).
 bool clearMap(int fd, const contract::MapSpec &spec, std::string &error);
 /// zero(@m): keep the keys, zero every value.

@@ -213,6 +213,8 @@ RunResult runSession(contract::BpfObject object, const RunOptions &opt, RunHooks
     if (!e.empty() && r.error.empty())
       r.error = e;
   }
+  if (hooks.atExit)
+    hooks.atExit(loader);
   r.events = events.received();
   r.lost = events.lost();
   if (r.lost && hooks.lost)

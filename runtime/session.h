@@ -39,6 +39,9 @@ struct RunHooks {
   std::function<void(uint64_t lost)> lost;
   /// Text rendered by the runtime itself: time("%H:%M:%S").
   std::function<void(const std::string &text)> text;
+  /// After END, before the object closes: read what is left (the last
+  /// slots of windowed maps: readWindowSlot with loader.mapFd(spec.bpfName)).
+  std::function<void(const Loader &loader)> atExit;
   /// Attached: the run has started (start-up time ends here).
   std::function<void(size_t links)> attached;
   /// The run is over: END has run; the exit dump of maps follows.
