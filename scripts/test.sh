@@ -27,7 +27,7 @@ grep -E "runtime tests .* are skipped" "$log" | sed 's/^.*note: /skipped: /' || 
 if [ "${OBS_SKIP_FUZZ:-0}" != 1 ] && [ -f test/fuzz/CMakeLists.txt ]; then
   FUZZ_DIR=${FUZZ_DIR:-build-fuzz}
   if [ ! -f "$FUZZ_DIR/CMakeCache.txt" ]; then
-    cmake -S . -B "$FUZZ_DIR" -G Ninja -DOBS_FUZZ=ON -DCMAKE_BUILD_TYPE=Release \
+    cmake -S . -B "$FUZZ_DIR" -G Ninja -DOBS_FUZZ=ON -DOBS_FRONTEND_ONLY=ON -DCMAKE_BUILD_TYPE=Release \
       -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19 >/dev/null
   fi
   if cmake --build "$FUZZ_DIR" -j2 --target frontend_fuzz >/dev/null 2>&1; then
