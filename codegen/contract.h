@@ -91,6 +91,8 @@ enum class ValueKind : uint8_t {
   Hist,   ///< uint64[kHistBuckets], see obs_log2_bucket below
   Lhist,  ///< uint64[(max - min) / step + 2]
   Tuple,  ///< plain `@x = (a, b)`: parts laid out as keys are (valueFields)
+  Fit,      ///< windowed slope/r2/predict: obs_win_fit
+  Quantile, ///< windowed quantile: obs_win_quantile
 };
 
 /// Hist buckets: 0 holds values < 0, 1 holds 0, i >= 2 holds
@@ -117,6 +119,7 @@ struct MapSpec {
   uint32_t keySize = 4;
   uint32_t valueSize = 8; ///< one CPU's value
   uint32_t maxEntries = 1;
+  uint32_t mapFlags = 0;  ///< BPF_F_NO_PREALLOC for large values
   std::vector<KeyField> key; ///< empty for keyless maps
   std::vector<KeyField> valueFields; ///< ValueKind::Tuple
   bool valueSigned = true;
@@ -129,7 +132,8 @@ struct MapSpec {
   /// lhist). The key is the user key (`key`) followed by the slot index, a
   /// uint64 at `keySize - 8`: slot j = (ktime - startNs) / step lands at
   /// index j % windowSlots and its header's seq is j + 1. `kind` is the
-  /// layout (Count for scalar partials, Hist, Lhist); `function` the
+  /// layout (Count for scalar partials, Hist, Lhist, Fit for obs_win_fit,
+  /// Quantile for obs_win_quantile); `function` the
   /// aggregation ("rate", "count", ...).
   bool windowed = false;
   uint64_t overNs = 0, everyNs = 0; ///< everyNs == overNs: tumbling

@@ -87,7 +87,7 @@ llvm::DIType *ptrToArrayOfInt(llvm::DIBuilder &dib, llvm::DIType *intTy, uint64_
 void Lowering::attachMapBtf(llvm::GlobalVariable *gv, uint32_t mapType, uint32_t maxEntries,
                             uint32_t keySize, const std::vector<contract::KeyField> *keyFields,
                             uint32_t valueSize, const contract::MapSpec *ms,
-                            SourceRange where) {
+                            SourceRange where, uint32_t mapFlags) {
   if (!dib)
     return;
   llvm::DIFile *file = diFile(where.file);
@@ -171,6 +171,8 @@ void Lowering::attachMapBtf(llvm::GlobalVariable *gv, uint32_t mapType, uint32_t
   std::vector<std::pair<std::string, llvm::DIType *>> members = {
       {"type", ptrToArrayOfInt(*dib, diInt, mapType)},
       {"max_entries", ptrToArrayOfInt(*dib, diInt, maxEntries)}};
+  if (mapFlags)
+    members.push_back({"map_flags", ptrToArrayOfInt(*dib, diInt, mapFlags)});
   if (keyTy)
     members.push_back({"key", dib->createPointerType(keyTy, 64)});
   if (valTy)

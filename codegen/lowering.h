@@ -126,7 +126,8 @@ public:
   void setLocation(SourceRange r);
   void attachMapBtf(llvm::GlobalVariable *gv, uint32_t mapType, uint32_t maxEntries,
                     uint32_t keySize, const std::vector<contract::KeyField> *keyFields,
-                    uint32_t valueSize, const contract::MapSpec *spec, SourceRange where);
+                    uint32_t valueSize, const contract::MapSpec *spec, SourceRange where,
+                    uint32_t mapFlags = 0);
   void finishDebugInfo();
   void attachRodataBtf(llvm::GlobalVariable *gv);
 

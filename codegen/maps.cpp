@@ -21,6 +21,10 @@ enum MapType : uint32_t {
   Ringbuf = 27,
 };
 constexpr uint64_t kBpfNoExist = 1;
+constexpr uint64_t kBpfExist = 2;
+// runtime/window/partials.h: OBS_QUANTILE_MAG_BUCKETS, OBS_QUANTILE_BUCKETS.
+constexpr uint32_t kQuantileMagBuckets = 976;
+constexpr uint32_t kQuantileBuckets = 2 * kQuantileMagBuckets;
 constexpr uint64_t kBpfAny = 0;
 
 std::string sanitize(const std::string &name) {
@@ -179,17 +183,27 @@ MapState *Lowering::mapState(const std::string &refName, SourceRange where) {
       ms.kind = VK::Lhist;
       ms.valueSize = 40 + 8 * 3; // set at use
       break;
-    default:
-      error(where, std::string("windowed '") + aggName(v->aggregation) +
-                       "' is not lowered to BPF yet (slope, r2, predict and quantile need the "
-                       "fit and quantile partials)");
-      return nullptr;
+    case AggregationKind::Slope:
+    case AggregationKind::R2:
+    case AggregationKind::Predict:
+      ms.kind = VK::Fit;
+      ms.valueSize = 96; // obs_win_fit
+      break;
+    case AggregationKind::Quantile:
+      ms.kind = VK::Quantile;
+      ms.valueSize = 40 + 8 * kQuantileBuckets; // obs_win_quantile
+      break;
     }
     uint32_t off = 0;
     for (const Type *k : mi.keys)
       flattenKey(k, off, ms.key);
     ms.keySize = off + 8; // + the slot index
     ms.maxEntries = opts.mapEntries;
+    if (ms.valueSize > 1024) {
+      // 15 KB quantile partials: allocate entries on use, not 10240 x CPUs up front.
+      ms.mapFlags = 1; // BPF_F_NO_PREALLOC
+      ms.maxEntries = std::min<uint32_t>(ms.maxEntries, 4096);
+    }
   } else if (mi.keys.empty()) {
     ms.isArray = true;
     ms.keySize = 4;
@@ -203,7 +217,9 @@ MapState *Lowering::mapState(const std::string &refName, SourceRange where) {
   }
   spec.maps.push_back(ms);
   auto &slot = maps[name] = st;
-  auto *ty = llvm::StructType::get(C, {B.getPtrTy(), B.getPtrTy(), B.getPtrTy(), B.getPtrTy()});
+  // One pointer per member of the BTF struct (debug_info.cpp).
+  std::vector<llvm::Type *> members(ms.mapFlags ? 5 : 4, B.getPtrTy());
+  auto *ty = llvm::StructType::get(C, members);
   slot.gv = new llvm::GlobalVariable(M, ty, false, llvm::GlobalValue::ExternalLinkage,
                                      llvm::Constant::getNullValue(ty), ms.bpfName);
   slot.gv->setSection(".maps");
@@ -259,7 +275,7 @@ void Lowering::defineMaps() {
     ms = st.spec;
     uint32_t type = ms.isArray ? (ms.perCpu ? PercpuArray : Array) : (ms.perCpu ? PercpuHash : Hash);
     attachMapBtf(st.gv, type, ms.maxEntries, ms.keySize, &ms.key, ms.valueSize, &ms,
-                 st.info->firstUse);
+                 st.info->firstUse, ms.mapFlags);
     maxValue = std::max(maxValue, ms.valueSize);
   }
   fixedMap(contract::kEventsMap);
@@ -500,9 +516,22 @@ void Lowering::lowerWindowed(MapState &m, llvm::Value *key, llvm::Value *x, int6
   B.CreateCondBr(B.CreateICmpUGT(have, seq), late, reset);
   // An older slot's partial: this slot reuses it, from zero.
   B.SetInsertPoint(reset);
-  zeroMem(p, ms.valueSize);
-  B.CreateStore(seq, p);
-  B.CreateBr(fold);
+  {
+    // Overwrite this CPU's value in place with zeroes (large partials cannot
+    // be cleared with inline stores), then claim the slot.
+    FixedMap &zero = fixedMap(contract::kZeroMap);
+    llvm::IRBuilder<> eb(entryBlock, entryBlock->begin());
+    auto *zk = eb.CreateAlloca(B.getInt32Ty(), nullptr, "zero.key");
+    stackUsed += 4;
+    B.CreateStore(B.getInt32(0), zk);
+    llvm::Value *zp = H.mapLookup(B, zero.gv, zk);
+    auto *zok = llvm::BasicBlock::Create(C, "win.zero", fn);
+    B.CreateCondBr(B.CreateIsNotNull(zp), zok, done);
+    B.SetInsertPoint(zok);
+    H.mapUpdate(B, m.gv, key, zp, kBpfExist);
+    B.CreateStore(seq, p);
+    B.CreateBr(fold);
+  }
   // A newer slot already took the index: the event is late; count it.
   B.SetInsertPoint(late);
   {
@@ -518,8 +547,54 @@ void Lowering::lowerWindowed(MapState &m, llvm::Value *key, llvm::Value *x, int6
     B.CreateStore(B.CreateAdd(B.CreateLoad(i64, lp), B.getInt64(1)), lp);
     B.CreateBr(done);
   }
-  // obs_win_scalar: {seq, count} sum min max; buckets follow at 40.
   B.SetInsertPoint(fold);
+  if (ms.kind == VK::Fit) {
+    // obs_win_fit_add: t in whole µs from the slot start; 128-bit sums as
+    // (lo, hi) words, products from 32-bit halves (no i128 on BPF).
+    llvm::Value *tUs = B.CreateUDiv(B.CreateSub(rel, B.CreateMul(j, B.getInt64(ms.everyNs))),
+                                    B.getInt64(1000));
+    auto add128 = [&](uint32_t off, llvm::Value *lo, llvm::Value *hi) {
+      llvm::Value *loP = bytePtr(p, off), *hiP = bytePtr(p, off + 8);
+      llvm::Value *r = B.CreateAdd(B.CreateLoad(i64, loP), lo);
+      llvm::Value *carry = B.CreateZExt(B.CreateICmpULT(r, lo), i64);
+      B.CreateStore(B.CreateAdd(B.CreateAdd(B.CreateLoad(i64, hiP), hi), carry), hiP);
+      B.CreateStore(r, loP);
+    };
+    auto addS64 = [&](uint32_t off, llvm::Value *v) {
+      add128(off, v, B.CreateAShr(v, 63));
+    };
+    auto addMul = [&](uint32_t off, llvm::Value *a, llvm::Value *b) {
+      llvm::Value *zero = B.getInt64(0), *mask = B.getInt64(0xffffffffULL);
+      llvm::Value *an = B.CreateICmpSLT(a, zero), *bn = B.CreateICmpSLT(b, zero);
+      llvm::Value *ua = B.CreateSelect(an, B.CreateSub(zero, a), a);
+      llvm::Value *ub = B.CreateSelect(bn, B.CreateSub(zero, b), b);
+      llvm::Value *a0 = B.CreateAnd(ua, mask), *a1 = B.CreateLShr(ua, 32);
+      llvm::Value *b0 = B.CreateAnd(ub, mask), *b1 = B.CreateLShr(ub, 32);
+      llvm::Value *p00 = B.CreateMul(a0, b0), *p01 = B.CreateMul(a0, b1);
+      llvm::Value *p10 = B.CreateMul(a1, b0), *p11 = B.CreateMul(a1, b1);
+      llvm::Value *mid = B.CreateAdd(B.CreateAdd(B.CreateLShr(p00, 32), B.CreateAnd(p01, mask)),
+                                     B.CreateAnd(p10, mask));
+      llvm::Value *lo = B.CreateOr(B.CreateAnd(p00, mask), B.CreateShl(mid, 32));
+      llvm::Value *hi = B.CreateAdd(B.CreateAdd(p11, B.CreateLShr(p01, 32)),
+                                    B.CreateAdd(B.CreateLShr(p10, 32), B.CreateLShr(mid, 32)));
+      llvm::Value *neg = B.CreateXor(an, bn);
+      llvm::Value *nlo = B.CreateAdd(B.CreateNot(lo), B.getInt64(1));
+      llvm::Value *nhi = B.CreateAdd(B.CreateNot(hi),
+                                     B.CreateZExt(B.CreateICmpEQ(nlo, zero), i64));
+      add128(off, B.CreateSelect(neg, nlo, lo), B.CreateSelect(neg, nhi, hi));
+    };
+    llvm::Value *countP = bytePtr(p, 8);
+    B.CreateStore(B.CreateAdd(B.CreateLoad(i64, countP), B.getInt64(1)), countP);
+    addS64(16, tUs);      // st
+    addS64(32, x);        // sv
+    addMul(48, tUs, x);   // stv
+    addMul(64, tUs, tUs); // stt
+    addMul(80, x, x);     // svv
+    B.CreateBr(done);
+    B.SetInsertPoint(done);
+    return;
+  }
+  // obs_win_scalar: {seq, count} sum min max; buckets follow at 40.
   llvm::Value *countP = bytePtr(p, 8);
   llvm::Value *count = B.CreateLoad(i64, countP);
   if (x) {
@@ -531,10 +606,32 @@ void Lowering::lowerWindowed(MapState &m, llvm::Value *key, llvm::Value *x, int6
     B.CreateStore(B.CreateSelect(B.CreateOr(first, B.CreateICmpSGT(x, mx)), x, mx), maxP);
   }
   B.CreateStore(B.CreateAdd(count, B.getInt64(1)), countP);
-  if (x && (ms.kind == VK::Hist || ms.kind == VK::Lhist)) {
+  if (x && (ms.kind == VK::Hist || ms.kind == VK::Lhist || ms.kind == VK::Quantile)) {
     uint64_t last = (ms.valueSize - 40) / 8 - 1;
     llvm::Value *idx;
-    if (ms.kind == VK::Hist) {
+    if (ms.kind == VK::Quantile) {
+      // obs_quantile_bucket: magnitude m < 32 -> m; else 32 + (k-5)*16 +
+      // the 4 bits below the top bit k; negatives mirror below 976.
+      llvm::Value *zero = B.getInt64(0);
+      llvm::Value *negv = B.CreateICmpSLT(x, zero);
+      llvm::Value *mag = B.CreateSelect(negv, B.CreateSub(zero, x), x);
+      llvm::Value *v = mag, *k = B.getInt64(0);
+      for (int sh : {32, 16, 8, 4, 2, 1}) {
+        llvm::Value *big = B.CreateICmpUGE(v, B.getInt64(uint64_t(1) << sh));
+        v = B.CreateSelect(big, B.CreateLShr(v, sh), v);
+        k = B.CreateSelect(big, B.CreateAdd(k, B.getInt64(sh)), k);
+      }
+      llvm::Value *kk = B.CreateSelect(B.CreateICmpULT(k, B.getInt64(4)), B.getInt64(4), k);
+      llvm::Value *sub = B.CreateAnd(B.CreateLShr(mag, B.CreateSub(kk, B.getInt64(4))),
+                                     B.getInt64(15));
+      llvm::Value *big = B.CreateAdd(B.CreateAdd(B.getInt64(32),
+                                                 B.CreateMul(B.CreateSub(k, B.getInt64(5)),
+                                                             B.getInt64(16))),
+                                     sub);
+      llvm::Value *mb = B.CreateSelect(B.CreateICmpULT(mag, B.getInt64(32)), mag, big);
+      idx = B.CreateSelect(negv, B.CreateSub(B.getInt64(kQuantileMagBuckets), mb),
+                           B.CreateAdd(B.getInt64(kQuantileMagBuckets), mb));
+    } else if (ms.kind == VK::Hist) {
       llvm::Value *v = x, *n = B.getInt64(0);
       for (int sh : {32, 16, 8, 4, 2, 1}) {
         llvm::Value *big = B.CreateICmpUGE(v, B.getInt64(uint64_t(1) << sh));
