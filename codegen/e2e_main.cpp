@@ -136,6 +136,17 @@ int main(int argc, char **argv) {
           }
         std::cout << m.name << " " << m.function << " slot " << seq - 1 << ": " << parts.size()
                   << " key(s), " << events << " event(s)\n";
+        if (getenv("OBS_DUMP_PARTIALS"))
+          for (const WindowPartial &w : parts)
+            for (const auto &v : w.perCpu) {
+              std::cout << "  words:";
+              for (size_t i = 0; i + 8 <= v.size() && i < 96; i += 8) {
+                int64_t x;
+                memcpy(&x, v.data() + i, 8);
+                std::cout << " " << x;
+              }
+              std::cout << "\n";
+            }
       }
       std::cout << m.name << " late: " << readLateCount(loader.mapFd(contract::kLateMap), 0) << "\n";
     }

@@ -1,0 +1,237 @@
+//===- host_runtime.cpp - simulated BPF maps and helpers for host code ----===//
+
+#include "codegen/host/host_runtime.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace obs::host {
+
+namespace {
+constexpr uint64_t kNoExist = 1, kExist = 2; // BPF_NOEXIST, BPF_EXIST
+
+std::string_view keyView(const HostMap &m, const void *key) {
+  return {static_cast<const char *>(key), m.keySize};
+}
+
+void touch(HostMap &m, HostMap::Entry &e) {
+  if (!m.windowed || !m.rt)
+    return;
+  const HostRuntime &rt = *m.rt;
+  obs_exemplar &x = e.exemplar;
+  x.ts = rt.nowNs;
+  x.cgroup = rt.cgroup;
+  x.pid = rt.pid;
+  x.tid = rt.tid;
+  x.ppid = rt.ppid;
+  x.uid = rt.uid;
+  x.gid = rt.gid;
+  x.cpu = rt.cpu;
+  x.kstack_id = -1;
+  x.ustack_id = -1;
+  std::memcpy(x.comm, rt.comm, sizeof x.comm);
+}
+
+bool readableAt(const HostRuntime &rt, uintptr_t p, size_t n) {
+  for (const MemRange &r : rt.readable)
+    if (p >= r.begin && p <= r.end && n <= r.end - p)
+      return true;
+  return false;
+}
+/// Bytes readable from p on (within one range), 0 when none.
+size_t readableFrom(const HostRuntime &rt, uintptr_t p) {
+  for (const MemRange &r : rt.readable)
+    if (p >= r.begin && p < r.end)
+      return r.end - p;
+  return 0;
+}
+} // namespace
+
+HostMap::Entry *HostMap::find(const void *key) {
+  if (array)
+    return &arraySlot;
+  auto it = entries.find(keyView(*this, key));
+  return it == entries.end() ? nullptr : &it->second;
+}
+
+int HostMap::update(const void *key, const void *value, uint64_t flags) {
+  Entry *e = find(key);
+  if (e && (flags & 3) == kNoExist)
+    return -EEXIST;
+  if (!e) {
+    if ((flags & 3) == kExist)
+      return -ENOENT;
+    if (entries.size() >= maxEntries)
+      return -E2BIG;
+    Entry fresh;
+    fresh.value.reset(new uint64_t[words()]());
+    e = &entries.emplace(std::string(keyView(*this, key)), std::move(fresh)).first->second;
+  }
+  std::memcpy(e->value.get(), value, valueSize);
+  return 0;
+}
+
+int HostMap::remove(const void *key) {
+  if (array)
+    return -EINVAL;
+  auto it = entries.find(keyView(*this, key));
+  if (it == entries.end())
+    return -ENOENT;
+  entries.erase(it);
+  return 0;
+}
+
+HostRuntime::HostRuntime() = default;
+
+HostMap &HostRuntime::addMap(HostMap m) {
+  maps_.push_back(std::make_unique<HostMap>(std::move(m)));
+  HostMap &h = *maps_.back();
+  h.rt = this;
+  if (h.array)
+    h.arraySlot.value.reset(new uint64_t[h.words()]());
+  return h;
+}
+
+void HostRuntime::setTaskLayout(uint32_t taskSize, uint32_t realParentOff, uint32_t tgidOff) {
+  task.assign(std::max<uint32_t>(taskSize, realParentOff + 8) + 8, 0);
+  parentTask.assign(task.size(), 0);
+  realParentOffset = realParentOff;
+  tgidOffset = tgidOff;
+  hasTaskLayout = tgidOff + 4 <= parentTask.size();
+  uintptr_t parent = reinterpret_cast<uintptr_t>(parentTask.data());
+  std::memcpy(task.data() + realParentOff, &parent, 8);
+}
+
+void HostRuntime::setEventContext(std::string_view c, uint32_t pp) {
+  std::memset(comm, 0, sizeof comm);
+  std::memcpy(comm, c.data(), std::min(c.size(), sizeof comm - 1));
+  ppid = pp;
+  if (hasTaskLayout) {
+    std::memcpy(parentTask.data() + tgidOffset, &pp, 4);
+    std::memcpy(task.data() + tgidOffset, &pid, 4);
+  }
+}
+
+} // namespace obs::host
+
+//===-- The functions host code calls -------------------------------------===//
+
+using obs::host::HostMap;
+using obs::host::HostRuntime;
+
+extern "C" {
+
+static void *obs_host_map_lookup(HostMap *m, const void *key) {
+  HostMap::Entry *e = m->find(key);
+  if (!e)
+    return nullptr;
+  obs::host::touch(*m, *e);
+  return e->value.get();
+}
+static int64_t obs_host_map_update(HostMap *m, const void *key, const void *value,
+                                   uint64_t flags) {
+  return m->update(key, value, flags);
+}
+static int64_t obs_host_map_delete(HostMap *m, const void *key) { return m->remove(key); }
+static uint64_t obs_host_pid_tgid(HostRuntime *rt) { return uint64_t(rt->pid) << 32 | rt->tid; }
+static uint64_t obs_host_uid_gid(HostRuntime *rt) { return uint64_t(rt->gid) << 32 | rt->uid; }
+static uint64_t obs_host_ktime(HostRuntime *rt) { return rt->nowNs; }
+static uint64_t obs_host_cpu(HostRuntime *rt) { return rt->cpu; }
+static uint64_t obs_host_cgroup(HostRuntime *rt) { return rt->cgroup; }
+static uint64_t obs_host_task(HostRuntime *rt) {
+  return rt->hasTaskLayout ? reinterpret_cast<uint64_t>(rt->task.data()) : 0;
+}
+static int64_t obs_host_stack_id(HostRuntime *, uint64_t) { return -14; } // -EFAULT: no stacks
+static int64_t obs_host_comm(HostRuntime *rt, char *dst, uint64_t size) {
+  if (size == 0)
+    return -22;
+  size_t n = std::min<size_t>(size, sizeof rt->comm);
+  std::memcpy(dst, rt->comm, n);
+  dst[n - 1] = 0;
+  if (size > n)
+    std::memset(dst + n, 0, size - n);
+  return 0;
+}
+static int64_t obs_host_probe_read(HostRuntime *rt, void *dst, uint64_t size, const void *src) {
+  uintptr_t p = reinterpret_cast<uintptr_t>(src);
+  if (obs::host::readableAt(*rt, p, size)) {
+    std::memmove(dst, src, size);
+    return 0;
+  }
+  if (rt->hasTaskLayout) {
+    auto in = [&](const std::vector<uint8_t> &v) {
+      uintptr_t b = reinterpret_cast<uintptr_t>(v.data());
+      return p >= b && p + size <= b + v.size();
+    };
+    if (in(rt->task) || in(rt->parentTask)) {
+      std::memmove(dst, src, size);
+      return 0;
+    }
+  }
+  std::memset(dst, 0, size);
+  ++rt->readsZeroed;
+  return -14;
+}
+static int64_t obs_host_probe_read_str(HostRuntime *rt, char *dst, uint64_t size,
+                                       const char *src) {
+  if (size == 0)
+    return -22;
+  size_t avail = obs::host::readableFrom(*rt, reinterpret_cast<uintptr_t>(src));
+  if (avail == 0) {
+    dst[0] = 0;
+    ++rt->readsZeroed;
+    return -14;
+  }
+  size_t n = 0, lim = std::min<size_t>(size - 1, avail);
+  while (n < lim && src[n])
+    ++n;
+  std::memcpy(dst, src, n);
+  dst[n] = 0;
+  return int64_t(n + 1);
+}
+static void *obs_host_ringbuf_reserve(HostRuntime *rt, uint64_t size) {
+  rt->reserveBuf.assign((size + 7) / 8, 0);
+  rt->reserveSize = size;
+  return rt->reserveBuf.data();
+}
+static void obs_host_ringbuf_submit(HostRuntime *rt, void *record) {
+  if (rt->ringbufSink)
+    rt->ringbufSink(static_cast<const uint8_t *>(record), rt->reserveSize);
+}
+static int64_t obs_host_ringbuf_output(HostRuntime *rt, const void *data, uint64_t size) {
+  if (rt->ringbufSink)
+    rt->ringbufSink(static_cast<const uint8_t *>(data), size);
+  return 0;
+}
+
+} // extern "C"
+
+namespace obs::host {
+
+std::vector<std::pair<std::string, void *>> HostRuntime::symbols() {
+  return {
+      {"obs_host_map_lookup", reinterpret_cast<void *>(&obs_host_map_lookup)},
+      {"obs_host_map_update", reinterpret_cast<void *>(&obs_host_map_update)},
+      {"obs_host_map_delete", reinterpret_cast<void *>(&obs_host_map_delete)},
+      {"obs_host_pid_tgid", reinterpret_cast<void *>(&obs_host_pid_tgid)},
+      {"obs_host_uid_gid", reinterpret_cast<void *>(&obs_host_uid_gid)},
+      {"obs_host_ktime", reinterpret_cast<void *>(&obs_host_ktime)},
+      {"obs_host_cpu", reinterpret_cast<void *>(&obs_host_cpu)},
+      {"obs_host_cgroup", reinterpret_cast<void *>(&obs_host_cgroup)},
+      {"obs_host_task", reinterpret_cast<void *>(&obs_host_task)},
+      {"obs_host_stack_id", reinterpret_cast<void *>(&obs_host_stack_id)},
+      {"obs_host_comm", reinterpret_cast<void *>(&obs_host_comm)},
+      {"obs_host_probe_read", reinterpret_cast<void *>(&obs_host_probe_read)},
+      {"obs_host_probe_read_str", reinterpret_cast<void *>(&obs_host_probe_read_str)},
+      {"obs_host_ringbuf_reserve", reinterpret_cast<void *>(&obs_host_ringbuf_reserve)},
+      {"obs_host_ringbuf_submit", reinterpret_cast<void *>(&obs_host_ringbuf_submit)},
+      {"obs_host_ringbuf_output", reinterpret_cast<void *>(&obs_host_ringbuf_output)},
+      {"memcpy", reinterpret_cast<void *>(&std::memcpy)},
+      {"memmove", reinterpret_cast<void *>(&std::memmove)},
+      {"memset", reinterpret_cast<void *>(&std::memset)},
+      {"memcmp", reinterpret_cast<void *>(&std::memcmp)},
+  };
+}
+
+} // namespace obs::host
