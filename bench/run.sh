@@ -284,6 +284,12 @@ CPU=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)
   echo "\`syscall_loop\`; median of $REPS runs, the tools alternating. Peak memory is the"
   echo "tool's maximum resident set size during that run (GNU time)."
   echo
+  echo "The empty program is the floor: both tools load \`r0 = 0; exit\`, so that row"
+  echo "is the kernel's tracepoint-to-BPF dispatch plus the accounting itself"
+  echo "(\`bpf_stats_enabled\` reads the clock twice per run); differences of a few ns"
+  echo "there are noise. \"brief's bpftrace\" is the figure the design brief quotes"
+  echo "for bpftrace 0.17 on this machine."
+  echo
   echo "| one-liner | obsc ns/event | bpftrace ns/event | obsc/bpftrace | brief's bpftrace | obsc peak MB | bpftrace peak MB |"
   echo "|---|---:|---:|---:|---:|---:|---:|"
   for i in "${!ONE_LINERS[@]}"; do
