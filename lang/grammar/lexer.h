@@ -56,6 +56,8 @@ private:
   int lexString(OBSYYSTYPE *value);
   int lexNumber(OBSYYSTYPE *value);
   int lexWord(OBSYYSTYPE *value);
+  int lexFieldIndex(OBSYYSTYPE *value);
+  bool braceFollows(const unsigned char *p) const;
   bool attachAllowed() const;
   SourceRange here(const unsigned char *b, const unsigned char *e) const;
   std::string text(const unsigned char *b, const unsigned char *e) const;

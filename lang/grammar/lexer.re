@@ -186,6 +186,10 @@ int Lexer::scan(OBSYYSTYPE *value) {
     if (tooManyErrors())
       return 0;
     tok_ = cur_;
+    // After the '.' of a field access, digits are a tuple element index, a
+    // decimal integer and never a float: $t.0.1 is ($t.0).1.
+    if (prev_ == '.' && cur_ < lim_ && *cur_ >= '0' && *cur_ <= '9')
+      return lexFieldIndex(value);
     /*!re2c
       $ { return 0; }
 
@@ -264,7 +268,13 @@ int Lexer::scan(OBSYYSTYPE *value) {
       "$" word { value->str = ctx_.make<std::string>(text(tok_ + 1, cur_)); return VAR; }
       "@" word? { value->str = ctx_.make<std::string>(text(tok_ + 1, cur_)); return MAP; }
 
-      "/" / [ \t\r\n]* "{" { return ENDPRED; }
+      "/" {
+        // The '/' closing a predicate: '{' comes next, after any blanks and
+        // comments. Every other '/' is a division.
+        if (braceFollows(cur_))
+          return ENDPRED;
+        return '/';
+      }
 
       "||" { return OROR; }
       "&&" { return ANDAND; }
@@ -287,7 +297,7 @@ int Lexer::scan(OBSYYSTYPE *value) {
       "&="  { value->aop = int(AssignOp::BitAnd); return COMPOUND; }
       "|="  { value->aop = int(AssignOp::BitOr); return COMPOUND; }
       "^="  { value->aop = int(AssignOp::BitXor); return COMPOUND; }
-      [-+*/%<>=!~&|^?:;,.(){}[\]] { return int(*tok_); }
+      [-+*%<>=!~&|^?:;,.(){}[\]] { return int(*tok_); }
 
       * {
         // One report for a whole UTF-8 sequence, shown as the character.
@@ -313,6 +323,40 @@ int Lexer::scan(OBSYYSTYPE *value) {
       }
     */
   }
+}
+
+bool Lexer::braceFollows(const unsigned char *p) const {
+  while (p < lim_) {
+    unsigned char c = *p;
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' ||
+        c == '\f') {
+      ++p;
+    } else if (c == '/' && p + 1 < lim_ && p[1] == '/') {
+      while (p < lim_ && *p != '\n')
+        ++p;
+    } else if (c == '/' && p + 1 < lim_ && p[1] == '*') {
+      const unsigned char *e = p + 2;
+      while (e + 1 < lim_ && !(e[0] == '*' && e[1] == '/'))
+        ++e;
+      if (e + 1 >= lim_)
+        return false; // unterminated: reported when the comment is lexed
+      p = e + 2;
+    } else {
+      return c == '{';
+    }
+  }
+  return false;
+}
+
+int Lexer::lexFieldIndex(OBSYYSTYPE *value) {
+  while (cur_ < lim_ && *cur_ >= '0' && *cur_ <= '9')
+    ++cur_;
+  std::string digits = text(tok_, cur_);
+  uint64_t v;
+  if (!parseDecimal(digits, v))
+    diags_.report(DiagKind::integer_too_large, here(tok_, cur_), {digits});
+  value->expr = ctx_.expr(here(tok_, cur_), IntegerLit{v});
+  return INT;
 }
 
 int Lexer::lexWord(OBSYYSTYPE *value) {
@@ -496,14 +540,42 @@ int Lexer::lexNumber(OBSYYSTYPE *value) {
   }
   cur_ = e; // give back a '/' that turned out to be a division
   std::string spelled = text(tok_, cur_);
+  // A leading 0 makes an integer octal, as in C: 0644 is 420, 08 is an error.
+  bool octal = !isFloat && num.size() > 1 && num[0] == '0';
+  bool badDigit = false;
+  if (octal) {
+    size_t bad = num.find_first_of("89");
+    if (bad != std::string::npos) {
+      badDigit = true;
+      diags_.report(DiagKind::syntax_error,
+                    here(tok_ + bad, tok_ + bad + 1),
+                    {std::string("invalid digit '") + num[bad] +
+                     "' in octal literal"});
+    } else if (hasUnit) {
+      diags_.report(DiagKind::syntax_error, here(tok_, cur_),
+                    {"octal literal '" + num +
+                     "' cannot take a unit; write the number in decimal"});
+    }
+  }
   if (hasUnit || isFloat) {
     value->expr = ctx_.expr(here(tok_, cur_), QuantityLit{mag, unit, spelled});
     return hasUnit ? QUANTITY : FLOAT;
   }
   (void)rate;
-  uint64_t v;
-  if (!parseDecimal(num, v))
+  uint64_t v = 0;
+  if (octal) {
+    for (char c : num) {
+      if (v > (UINT64_MAX >> 3)) {
+        if (!badDigit)
+          diags_.report(DiagKind::integer_too_large, here(tok_, numEnd), {num});
+        v = UINT64_MAX;
+        break;
+      }
+      v = v * 8 + unsigned(c - '0') % 8; // 8 and 9 are reported above
+    }
+  } else if (!parseDecimal(num, v)) {
     diags_.report(DiagKind::integer_too_large, here(tok_, numEnd), {num});
+  }
   value->expr = ctx_.expr(here(tok_, cur_), IntegerLit{v});
   return INT;
 }

@@ -301,22 +301,36 @@ void reportSyntaxError(ParseState &ps, SourceRange at, const char *unexpected,
   if (ps.lex.recentLexError())
     return; // the lexer has already said what is wrong here
   std::string what = unexpected;
+  // 'and' and 'or' are not operators; a hint names the ones that are.
+  const char *opHint = nullptr;
+  if (what == "identifier" && !atEnd &&
+      endsExpression(ps.lex.beforeLookahead())) {
+    std::string_view word = ps.lex.textOf(at);
+    if (word == "and")
+      opHint = "use '&&' for 'and'";
+    else if (word == "or")
+      opHint = "use '||' for 'or'";
+  }
+  auto report = [&](SourceRange r, std::string msg) {
+    DiagBuilder b = ps.diags.report(DiagKind::syntax_error, r, {msg});
+    if (opHint)
+      b.hint(opHint);
+    return b;
+  };
   bool closing = what == "')'" || what == "']'" || what == "'}'";
   uint32_t before = ps.lex.endBeforeLookahead();
   bool closesBlock = false;
   for (const char *e : expected)
     closesBlock |= std::strcmp(e, "'}'") == 0;
   if (atEnd && closesBlock) {
-    ps.diags.report(DiagKind::syntax_error,
-                    SourceRange{at.file, before, before},
-                    {"unexpected end of file, expected '}'"});
+    report(SourceRange{at.file, before, before},
+           "unexpected end of file, expected '}'");
     return;
   }
   if (wantsSemi && !closing && endsExpression(ps.lex.beforeLookahead())) {
     // Point just past the expression, as a C compiler does.
     uint32_t e = before;
-    ps.diags.report(DiagKind::syntax_error, SourceRange{at.file, e, e + 1},
-                    {"expected ';' after expression"});
+    report(SourceRange{at.file, e, e + 1}, "expected ';' after expression");
     return;
   }
   if (atEnd)
@@ -331,8 +345,7 @@ void reportSyntaxError(ParseState &ps, SourceRange at, const char *unexpected,
   bool endsStmt = what == "'{'" || what == "';'" || what == "'}'" || atEnd;
   for (const char *close : {"')'", "']'"}) {
     if (endsStmt && wants(close) && !wantsSemi) {
-      ps.diags.report(DiagKind::syntax_error, at,
-                      {std::string("expected ") + close + " before " + what});
+      report(at, std::string("expected ") + close + " before " + what);
       return;
     }
   }
@@ -341,7 +354,7 @@ void reportSyntaxError(ParseState &ps, SourceRange at, const char *unexpected,
     msg += ", expected a probe, 'alert', 'import' or 'param'";
     if (what == "identifier") {
       std::string word(ps.lex.textOf(at));
-      ps.diags.report(DiagKind::syntax_error, at, {msg})
+      report(at, msg)
           .suggest(word, {"BEGIN", "END", "alert", "import", "param"});
       return;
     }
@@ -355,7 +368,7 @@ void reportSyntaxError(ParseState &ps, SourceRange at, const char *unexpected,
       msg += expected[i];
     }
   }
-  ps.diags.report(DiagKind::syntax_error, at, {msg});
+  report(at, msg);
 }
 
 void reportParserLimit(ParseState &ps, SourceRange at, const char *msg) {
