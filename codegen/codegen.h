@@ -39,6 +39,8 @@ struct CodegenInput {
   /// Kernel records by name ("struct task_struct"), from BTF: `ppid` reads
   /// curtask->real_parent->tgid at their offsets.
   std::function<const Type *(const std::string &)> record;
+  /// Alerts: the windowed maps they read keep an exemplar per key and slot.
+  const std::vector<AlertInfo> *alerts = nullptr;
 };
 
 struct CodegenOptions {
@@ -72,7 +74,8 @@ inline std::optional<contract::BpfObject> compileToBpf(SemaContext &sema,
                                                        CodegenDumps dumps = {}) {
   CodegenInput in{sema.ast.program, sema.maps, sema.sources, &sema.params,
                   &sema.options.positional,
-                  [&sema](const std::string &n) { return sema.catalog.btfType(n); }};
+                  [&sema](const std::string &n) { return sema.catalog.btfType(n); },
+                  &sema.alerts};
   return compileToBpf(in, sema.diags, opts, dumps);
 }
 

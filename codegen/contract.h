@@ -139,6 +139,9 @@ struct MapSpec {
   uint64_t overNs = 0, everyNs = 0; ///< everyNs == overNs: tumbling
   uint32_t windowSlots = 0;         ///< OBS_WIN_SLOTS(over, every)
   std::string function;
+  /// When an alert reads the map: a per-CPU hash with the same key holding
+  /// the obs_exemplar (partials.h) of the latest event of each key and slot.
+  std::string exemplarMap;
 };
 
 /// Per-CPU array, one uint64 per script map: windowed events that landed in

@@ -125,7 +125,8 @@ int main(int argc, char **argv) {
       for (uint64_t seq = 1; seq <= 64; ++seq) {
         std::vector<WindowPartial> parts;
         std::string e;
-        if (!readWindowSlot(fd, m, seq, parts, e) || parts.empty())
+        int exFd = m.exemplarMap.empty() ? -1 : loader.mapFd(m.exemplarMap);
+        if (!readWindowSlot(fd, m, seq, parts, e, exFd) || parts.empty())
           continue;
         uint64_t events = 0;
         for (const WindowPartial &w : parts)
@@ -146,6 +147,15 @@ int main(int argc, char **argv) {
                 std::cout << " " << x;
               }
               std::cout << "\n";
+            }
+        if (getenv("OBS_DUMP_PARTIALS"))
+          for (const WindowPartial &w : parts)
+            for (const auto &x : w.exemplars) {
+              uint32_t pid, ppid;
+              memcpy(&pid, x.data() + 16, 4);
+              memcpy(&ppid, x.data() + 24, 4);
+              std::cout << "  exemplar: pid " << pid << " ppid " << ppid << " comm "
+                        << reinterpret_cast<const char *>(x.data() + 64) << "\n";
             }
       }
       std::cout << m.name << " late: " << readLateCount(loader.mapFd(contract::kLateMap), 0) << "\n";

@@ -30,6 +30,7 @@ struct MapState {
   contract::MapSpec spec;
   uint32_t index = 0;
   llvm::GlobalVariable *gv = nullptr;
+  llvm::GlobalVariable *exemplarGv = nullptr; ///< windowed maps read by alerts
   bool lhistKnown = false;
 };
 
@@ -116,6 +117,7 @@ public:
   /// The session origin (kernel ns), from read-only data set at load.
   llvm::Value *loadStartNs();
   /// Windowed aggregation: fold x into the partial of the current slot.
+  void writeExemplar(MapState &m, llvm::Value *key, llvm::Value *now);
   void lowerWindowed(MapState &m, llvm::Value *key, llvm::Value *x, int64_t lmin,
                      int64_t lmax, int64_t lstep);
 

@@ -22,6 +22,7 @@ enum MapType : uint32_t {
 };
 constexpr uint64_t kBpfNoExist = 1;
 constexpr uint64_t kBpfExist = 2;
+constexpr uint32_t kExemplarSize = 80; // sizeof(struct obs_exemplar)
 // runtime/window/partials.h: OBS_QUANTILE_MAG_BUCKETS, OBS_QUANTILE_BUCKETS.
 constexpr uint32_t kQuantileMagBuckets = 976;
 constexpr uint32_t kQuantileBuckets = 2 * kQuantileMagBuckets;
@@ -194,6 +195,10 @@ MapState *Lowering::mapState(const std::string &refName, SourceRange where) {
       ms.valueSize = 40 + 8 * kQuantileBuckets; // obs_win_quantile
       break;
     }
+    if (in.alerts)
+      for (const AlertInfo &a : *in.alerts)
+        if (a.map == name || "@" + a.map == name)
+          ms.exemplarMap = ms.bpfName + "_ex";
     uint32_t off = 0;
     for (const Type *k : mi.keys)
       flattenKey(k, off, ms.key);
@@ -217,6 +222,13 @@ MapState *Lowering::mapState(const std::string &refName, SourceRange where) {
   }
   spec.maps.push_back(ms);
   auto &slot = maps[name] = st;
+  if (!ms.exemplarMap.empty()) {
+    auto *ety = llvm::StructType::get(C, {B.getPtrTy(), B.getPtrTy(), B.getPtrTy(), B.getPtrTy()});
+    slot.exemplarGv = new llvm::GlobalVariable(M, ety, false, llvm::GlobalValue::ExternalLinkage,
+                                               llvm::Constant::getNullValue(ety), ms.exemplarMap);
+    slot.exemplarGv->setSection(".maps");
+    slot.exemplarGv->setAlignment(llvm::Align(8));
+  }
   // One pointer per member of the BTF struct (debug_info.cpp).
   std::vector<llvm::Type *> members(ms.mapFlags ? 5 : 4, B.getPtrTy());
   auto *ty = llvm::StructType::get(C, members);
@@ -276,6 +288,9 @@ void Lowering::defineMaps() {
     uint32_t type = ms.isArray ? (ms.perCpu ? PercpuArray : Array) : (ms.perCpu ? PercpuHash : Hash);
     attachMapBtf(st.gv, type, ms.maxEntries, ms.keySize, &ms.key, ms.valueSize, &ms,
                  st.info->firstUse, ms.mapFlags);
+    if (st.exemplarGv)
+      attachMapBtf(st.exemplarGv, PercpuHash, ms.maxEntries, ms.keySize, &ms.key, kExemplarSize,
+                   nullptr, st.info->firstUse);
     maxValue = std::max(maxValue, ms.valueSize);
   }
   fixedMap(contract::kEventsMap);
@@ -548,6 +563,8 @@ void Lowering::lowerWindowed(MapState &m, llvm::Value *key, llvm::Value *x, int6
     B.CreateBr(done);
   }
   B.SetInsertPoint(fold);
+  if (m.exemplarGv)
+    writeExemplar(m, key, now);
   if (ms.kind == VK::Fit) {
     // obs_win_fit_add: t in whole µs from the slot start; 128-bit sums as
     // (lo, hi) words, products from 32-bit halves (no i128 on BPF).
@@ -655,6 +672,37 @@ void Lowering::lowerWindowed(MapState &m, llvm::Value *key, llvm::Value *x, int6
   }
   B.CreateBr(done);
   B.SetInsertPoint(done);
+}
+
+void Lowering::writeExemplar(MapState &m, llvm::Value *key, llvm::Value *now) {
+  // struct obs_exemplar: ts cgroup | pid tid ppid uid gid cpu crossed reserved
+  // | kstack_id ustack_id | comm[16]; the latest event of the key's slot.
+  llvm::Value *ex = allocMem(kExemplarSize, "exemplar");
+  B.CreateStore(now, ex);
+  B.CreateStore(H.getCurrentCgroupId(B), bytePtr(ex, 8));
+  llvm::Value *pidTgid = H.getCurrentPidTgid(B);
+  auto st32 = [&](uint32_t off, llvm::Value *v) {
+    B.CreateStore(B.CreateTrunc(v, B.getInt32Ty()), bytePtr(ex, off));
+  };
+  st32(16, B.CreateLShr(pidTgid, 32));
+  st32(20, pidTgid);
+  llvm::Value *ppid = B.getInt64(0);
+  if (in.record && in.record("struct task_struct")) {
+    Identifier id{"ppid"};
+    Expr dummy{SourceRange{}, ExprNode(id), nullptr};
+    ppid = lowerIdentifier(dummy, id);
+  }
+  st32(24, ppid);
+  llvm::Value *uidGid = H.getCurrentUidGid(B);
+  st32(28, uidGid);
+  st32(32, B.CreateLShr(uidGid, 32));
+  st32(36, H.getSmpProcessorId(B));
+  B.CreateStore(B.getInt64(0), bytePtr(ex, 40)); // crossed = 0 (latest), reserved
+  FixedMap &stacks = fixedMap(contract::kStacksMap);
+  B.CreateStore(H.getStackId(B, ctx, stacks.gv, false), bytePtr(ex, 48));
+  B.CreateStore(H.getStackId(B, ctx, stacks.gv, true), bytePtr(ex, 56));
+  H.getCurrentComm(B, bytePtr(ex, 64), 16);
+  H.mapUpdate(B, m.exemplarGv, key, ex, kBpfAny);
 }
 
 static bool isAggregationCall(const Expr *e, const MapState &m) {

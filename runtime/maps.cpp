@@ -197,7 +197,7 @@ std::vector<MapDump> readAllMaps(const Loader &loader, std::string &error) {
 }
 
 bool readWindowSlot(int fd, const contract::MapSpec &spec, uint64_t seq,
-                    std::vector<WindowPartial> &out, std::string &error) {
+                    std::vector<WindowPartial> &out, std::string &error, int exemplarFd) {
   out.clear();
   if (!spec.windowed || spec.windowSlots == 0 || seq == 0) {
     error = "map " + spec.name + " is not windowed";
@@ -224,10 +224,19 @@ bool readWindowSlot(int fd, const contract::MapSpec &spec, uint64_t seq,
     }
     WindowPartial w;
     w.key.assign(key.begin(), key.end() - 8);
+    std::vector<uint8_t> ex;
+    bool haveEx = false;
+    if (exemplarFd >= 0) {
+      ex.assign(80 * size_t(ncpu), 0);
+      haveEx = bpf_map_lookup_elem(exemplarFd, key.data(), ex.data()) == 0;
+    }
     for (int c = 0; c < ncpu; ++c) {
       const uint8_t *v = vals.data() + size_t(c) * stride;
-      if (uint64_t(i64At(v)) == seq)
-        w.perCpu.emplace_back(v, v + spec.valueSize);
+      if (uint64_t(i64At(v)) != seq)
+        continue;
+      w.perCpu.emplace_back(v, v + spec.valueSize);
+      if (haveEx)
+        w.exemplars.emplace_back(ex.data() + 80 * size_t(c), ex.data() + 80 * size_t(c + 1));
     }
     if (!w.perCpu.empty())
       out.push_back(std::move(w));

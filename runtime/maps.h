@@ -91,11 +91,15 @@ std::vector<MapDump> readAllMaps(const Loader &loader, std::string &error);
 struct WindowPartial {
   std::vector<uint8_t> key;                   ///< user key bytes (slot index stripped)
   std::vector<std::vector<uint8_t>> perCpu;   ///< valueSize bytes each; CPUs whose seq matches
+  /// obs_exemplar bytes (80) per CPU in perCpu's order, when the map has an
+  /// exemplar map (an alert reads it); empty otherwise.
+  std::vector<std::vector<uint8_t>> exemplars;
 };
 
 /// Reads slot `seq` (slot number + 1) of every key of a windowed map.
 bool readWindowSlot(int fd, const contract::MapSpec &spec, uint64_t seq,
-                    std::vector<WindowPartial> &out, std::string &error);
+                    std::vector<WindowPartial> &out, std::string &error,
+                    int exemplarFd = -1);
 
 /// Events that found their slot index taken by a newer slot, per map index
 /// (the obs_late per-CPU array, summed); 0 when the map has none.
