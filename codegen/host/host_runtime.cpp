@@ -20,6 +20,18 @@ void touch(HostMap &m, HostMap::Entry &e) {
     return;
   const HostRuntime &rt = *m.rt;
   obs_exemplar &x = e.exemplar;
+  uint32_t crossed = 0;
+  if (m.exemplarThreshold >= 0 && m.everyNs) {
+    // The slot this event folds into; the count before it, if the entry
+    // already holds that slot.
+    uint64_t seq = rt.nowNs / m.everyNs + 1;
+    bool same = e.value[0] == seq;
+    if (same && x.crossed)
+      return; // frozen at the crossing
+    uint64_t before = same ? e.value[1] : 0;
+    crossed = before == uint64_t(m.exemplarThreshold);
+  }
+  x.crossed = crossed;
   x.ts = rt.nowNs;
   x.cgroup = rt.cgroup;
   x.pid = rt.pid;
@@ -49,8 +61,11 @@ size_t readableFrom(const HostRuntime &rt, uintptr_t p) {
 } // namespace
 
 HostMap::Entry *HostMap::find(const void *key) {
-  if (array)
-    return &arraySlot;
+  if (array) {
+    uint32_t i;
+    std::memcpy(&i, key, 4);
+    return i < slots.size() ? &slots[i] : nullptr;
+  }
   auto it = entries.find(keyView(*this, key));
   return it == entries.end() ? nullptr : &it->second;
 }
@@ -88,8 +103,11 @@ HostMap &HostRuntime::addMap(HostMap m) {
   maps_.push_back(std::make_unique<HostMap>(std::move(m)));
   HostMap &h = *maps_.back();
   h.rt = this;
-  if (h.array)
-    h.arraySlot.value.reset(new uint64_t[h.words()]());
+  if (h.array) {
+    h.slots.resize(std::max<uint32_t>(1, h.maxEntries));
+    for (HostMap::Entry &e : h.slots)
+      e.value.reset(new uint64_t[h.words()]());
+  }
   return h;
 }
 

@@ -38,13 +38,18 @@ struct HostMap {
   };
   std::string name;
   uint32_t keySize = 4, valueSize = 8, maxEntries = 1;
-  bool array = false;       ///< one slot for every key (fixed arrays, keyless maps)
+  bool array = false;       ///< BPF array: keys 0..maxEntries-1 always exist
   bool ringbuf = false;
   bool windowed = false;
   int scriptIndex = -1;     ///< index in ObjectSpec::maps
   HostRuntime *rt = nullptr;
+  /// Windowed count/rate maps an alert compares with a constant: the
+  /// exemplar is the event that takes the slot's count past this (spec
+  /// §10.5), frozen after; -1: the latest event.
+  int64_t exemplarThreshold = -1;
+  uint64_t everyNs = 0; ///< windowed: slot length
   std::unordered_map<std::string, Entry, Hash, std::equal_to<>> entries;
-  Entry arraySlot;
+  std::vector<Entry> slots; ///< arrays: maxEntries slots, key u32 index
 
   uint32_t words() const { return (valueSize + 7) / 8 + 1; }
   Entry *find(const void *key);

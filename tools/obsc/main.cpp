@@ -2,6 +2,7 @@
 #include "tools/obsc/backend.h"
 #include "tools/obsc/options.h"
 #include "tools/obsc/pipeline.h"
+#include "tools/obsc/test_command.h"
 
 #include <iostream>
 
@@ -28,8 +29,13 @@ int main(int argc, char **argv) {
     Compilation c(*opts);
     return runFrontEnd(c, std::cout) ? 0 : 1;
   }
+  case Command::Test: {
+    Compilation c(*opts);
+    if (!runFrontEnd(c, std::cout))
+      return 1;
+    return runTest(c, std::cout);
+  }
   case Command::Run:
-  case Command::Test:
   case Command::Record: {
     Compilation c(*opts);
     if (!runFrontEnd(c, std::cout))

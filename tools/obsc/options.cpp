@@ -13,7 +13,7 @@ void printUsage() {
       "       obsc [options] -e PROGRAM [ARGS...]\n"
       "       obsc check [options] (FILE | -e PROGRAM)\n"
       "       obsc -l [PATTERN] [-v]\n"
-      "       obsc test FILE --events EVENTS\n"
+      "       obsc test FILE (--events EVENTS | --stream SPEC)\n"
       "       obsc record -o EVENTS FILE\n"
       "\n"
       "options:\n"
@@ -114,6 +114,8 @@ std::optional<Options> parseOptions(int argc, char **argv, std::string &error) {
       o.tracefsDir = *v;
     } else if (a == "--events") {
       auto v = value("--events"); if (!v) return std::nullopt; o.events = *v;
+    } else if (a == "--stream") {
+      auto v = value("--stream"); if (!v) return std::nullopt; o.stream = *v;
     } else if (a == "--param" || eq("--param")) {
       std::string p;
       if (auto v = eq("--param")) p = *v;

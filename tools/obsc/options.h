@@ -25,6 +25,7 @@ struct Options {
   std::string listPattern;   ///< -l [PATTERN]
   std::string command_;      ///< -c CMD
   std::string events;        ///< --events FILE (obsc test)
+  std::string stream;        ///< --stream SPEC (obsc test)
   std::map<std::string, std::string> params; ///< --param name=value
   int pid = 0;               ///< -p PID
   bool dryRun = false;
