@@ -438,6 +438,8 @@ struct HostProgram::Impl {
   void onWindow(const window::WindowResult &r) {
     if (readByAlert[r.map])
       return; // spec §13.3: printed only by print()
+    if (r.entries.empty() && !r.degraded())
+      return; // no keys and no loss: nothing, in either format
     out.printWindow(output::windowDumpFrom(
         r, [this, &r](KeyId k) { return keyParts(r.map, k); }, quantityOf(r.spec->name)));
   }
