@@ -406,8 +406,21 @@ llvm::Value *Lowering::lowerFieldAccess(Expr &e, FieldAccess &f) {
     return nullptr;
   }
   auto *id = f.base->as<Identifier>();
-  if (id && id->name == "args")
+  if (id && id->name == "args") {
+    if (ft && ft->kind == TypeKind::String && ft->size == 0) {
+      // `__data_loc char[]`: a u32 at the field holds (length << 16 | offset
+      // of the bytes from the record start).
+      uint32_t cap = e.type && e.type->size ? e.type->size : 64;
+      auto *loc = B.CreateLoad(B.getInt32Ty(), bytePtr(ctx, field->offset));
+      llvm::Value *off = B.CreateAnd(B.CreateZExt(loc, B.getInt64Ty()), B.getInt64(0xffff));
+      llvm::Value *buf = allocMem(cap, "dataloc");
+      zeroMem(buf, align8(cap));
+      H.probeReadStr(B, buf, cap, B.CreateGEP(B.getInt8Ty(), ctx, off),
+                     HelperTarget::Space::Kernel);
+      return buf;
+    }
     return loadCtxField(field->offset, e.type && isMemoryType(e.type) ? e.type : ft);
+  }
   llvm::Value *addr = fieldAddress(&e);
   if (!addr) {
     error(f.fieldRange, "field access on this value is not lowered yet");
