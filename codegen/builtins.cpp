@@ -190,7 +190,14 @@ void Lowering::lowerPrintf(Expr &e, Call &c) {
       return;
     contract::FormatArg fa;
     fa.offset = off;
-    if (v->getType()->isPointerTy()) {
+    if (a->type && a->type->kind == TypeKind::Inet) {
+      fa.kind = contract::FormatArg::Kind::Inet;
+      fa.size = 24;
+    } else if (a->type && a->type->kind == TypeKind::Symbol && !a->type->isUser &&
+               !v->getType()->isPointerTy()) {
+      fa.kind = contract::FormatArg::Kind::KSym;
+      fa.size = 8;
+    } else if (v->getType()->isPointerTy()) {
       fa.kind = contract::FormatArg::Kind::String;
       fa.size = a->type && a->type->size ? a->type->size : 64;
       if (auto *s = a->as<StringLit>())
@@ -219,7 +226,9 @@ void Lowering::lowerPrintf(Expr &e, Call &c) {
   B.CreateStore(B.getInt32(id), bytePtr(rec, 4));
   for (size_t i = 0; i < vals.size(); ++i) {
     const contract::FormatArg &fa = ps.args[i];
-    if (fa.kind == contract::FormatArg::Kind::String) {
+    if (fa.kind == contract::FormatArg::Kind::Inet) {
+      copyMem(bytePtr(rec, fa.offset), vals[i], 24);
+    } else if (fa.kind == contract::FormatArg::Kind::String) {
       uint32_t srcSize = c.args[i + 1]->type && c.args[i + 1]->type->size
                              ? c.args[i + 1]->type->size
                              : fa.size;
@@ -277,6 +286,47 @@ llvm::Value *Lowering::lowerCall(Expr &e, Call &c) {
   if (n == "kstack" || n == "ustack") {
     Identifier id{n};
     return lowerIdentifier(e, id);
+  }
+  if (n == "ksym" || n == "usym" || n == "kaddr") {
+    if (c.args.empty()) {
+      error(e.range, n + "() needs an address");
+      return nullptr;
+    }
+    if (n == "kaddr") {
+      error(e.range, "kaddr() is not lowered to BPF yet");
+      return nullptr;
+    }
+    return lowerExpr(c.args[0]); // the address; printed as a symbol by the runtime
+  }
+  if (n == "ntop") {
+    if (c.args.empty() || c.args.size() > 2) {
+      error(e.range, "ntop([family,] address) takes one or two arguments");
+      return nullptr;
+    }
+    llvm::Value *family = nullptr;
+    if (c.args.size() == 2) {
+      family = lowerExpr(c.args[0]);
+      if (!family)
+        return nullptr;
+    }
+    Expr *a = c.args.back();
+    llvm::Value *addr = lowerExpr(a);
+    if (!addr)
+      return nullptr;
+    llvm::Value *buf = allocMem(24, "inet");
+    zeroMem(buf, 24);
+    if (addr->getType()->isPointerTy()) {
+      uint32_t n16 = a->type && a->type->size >= 16 ? 16 : 4;
+      copyMem(bytePtr(buf, 8), addr, n16);
+      if (!family)
+        family = B.getInt64(n16 == 16 ? 10 : 2);
+    } else {
+      B.CreateStore(B.CreateTrunc(addr, B.getInt32Ty()), bytePtr(buf, 8));
+      if (!family)
+        family = B.getInt64(2);
+    }
+    B.CreateStore(family, buf);
+    return buf;
   }
   if (n == "time") {
     const StringLit *fmt = c.args.empty() ? nullptr : c.args[0]->as<StringLit>();

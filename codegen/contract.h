@@ -63,7 +63,9 @@ struct EventHeader {
 /// One printf argument inside a Printf record. Integers are 8 bytes (sign
 /// or zero extended); strings are NUL-terminated within `size` bytes.
 struct FormatArg {
-  enum class Kind : uint8_t { Int, Uint, String };
+  /// KSym: an 8-byte kernel address the runtime prints as its symbol
+  /// (ksym()); Inet: an InetAddr (ntop()) the runtime prints as text.
+  enum class Kind : uint8_t { Int, Uint, String, KSym, Inet };
   Kind kind = Kind::Int;
   uint32_t offset = 0; ///< from the start of the record (header included)
   uint32_t size = 8;
@@ -100,11 +102,20 @@ enum class ValueKind : uint8_t {
 /// >= max, bucket i in between [min + (i-1)*step, min + i*step).
 inline constexpr uint32_t kHistBuckets = 66;
 
+/// The value of ntop(): an address family (AF_INET 2, AF_INET6 10) and the
+/// address bytes in network order (4 used for AF_INET).
+struct InetAddr {
+  uint64_t family;
+  uint8_t addr[16];
+};
+static_assert(sizeof(InetAddr) == 24, "InetAddr layout");
+
 /// One component of a packed key; each starts 8-byte aligned.
 struct KeyField {
   /// KStack/UStack: 8 bytes holding the stack id in kStacksMap (negative:
   /// the kernel could not take the stack).
-  enum class Kind : uint8_t { Int, Uint, String, KStack, UStack };
+  /// KSym, Inet: as in FormatArg; map dumps turn them into String parts.
+  enum class Kind : uint8_t { Int, Uint, String, KStack, UStack, KSym, Inet };
   Kind kind = Kind::Uint;
   uint32_t offset = 0;
   uint32_t size = 8;

@@ -47,6 +47,12 @@ void flattenKey(const Type *t, uint32_t &offset, std::vector<contract::KeyField>
   if (t && t->kind == TypeKind::Stack) {
     f.kind = t->isUser ? K::UStack : K::KStack;
     f.size = 8;
+  } else if (t && t->kind == TypeKind::Symbol && !t->isUser) {
+    f.kind = K::KSym;
+    f.size = 8;
+  } else if (t && t->kind == TypeKind::Inet) {
+    f.kind = K::Inet;
+    f.size = 24;
   } else if (t && (t->kind == TypeKind::String || t->kind == TypeKind::Buffer)) {
     f.kind = K::String;
     f.size = t->size ? t->size : 64;

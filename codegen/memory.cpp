@@ -35,7 +35,9 @@ uint32_t slotSize(const Type *t) {
   case TypeKind::Array:
     return align8(t->size);
   case TypeKind::Stack:
-    return 8 * (t->count ? t->count : 1);
+    return 8; // a stack id
+  case TypeKind::Inet:
+    return 24; // contract::InetAddr
   default:
     return 8;
   }
@@ -43,6 +45,7 @@ uint32_t slotSize(const Type *t) {
 
 bool isMemoryType(const Type *t) {
   return t && (t->kind == TypeKind::String || t->kind == TypeKind::Buffer ||
+               t->kind == TypeKind::Inet ||
                t->kind == TypeKind::Tuple || t->kind == TypeKind::Record ||
                t->kind == TypeKind::Array);
 }

@@ -8,6 +8,7 @@
 
 #include "runtime/maps.h"
 #include "runtime/loader.h"
+#include "runtime/symbols.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -51,6 +52,12 @@ std::vector<KeyPart> decodeParts(const std::vector<contract::KeyField> &fields,
     switch (f.kind) {
     case contract::KeyField::Kind::Int: parts.push_back(KeyPart::ofInt(i64At(p))); break;
     case contract::KeyField::Kind::Uint: parts.push_back(KeyPart::ofUint(uint64_t(i64At(p)))); break;
+    case contract::KeyField::Kind::KSym:
+      parts.push_back(KeyPart::ofString(kernelSymbol(uint64_t(i64At(p)))));
+      break;
+    case contract::KeyField::Kind::Inet:
+      parts.push_back(KeyPart::ofString(inetToString(p)));
+      break;
     case contract::KeyField::Kind::KStack:
     case contract::KeyField::Kind::UStack: {
       KeyPart k;

@@ -1,6 +1,7 @@
 //===- ringbuf.cpp - draining the events ring buffer ----------------------===//
 
 #include "runtime/ringbuf.h"
+#include "runtime/symbols.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -116,6 +117,11 @@ std::string formatPrintf(const contract::PrintfSpec &spec, const uint8_t *rec, s
     }
     const uint8_t *p = rec + a.offset;
     std::string fmt = "%" + flags;
+    if (a.kind == contract::FormatArg::Kind::KSym || a.kind == contract::FormatArg::Kind::Inet) {
+      snprintf(buf, sizeof buf, (fmt + "s").c_str(), renderSymbolicArg(a, p).c_str());
+      out += buf;
+      continue;
+    }
     if (a.kind == contract::FormatArg::Kind::String || conv == 's') {
       std::string s;
       if (a.kind == contract::FormatArg::Kind::String)
