@@ -328,6 +328,56 @@ llvm::Value *Lowering::lowerCall(Expr &e, Call &c) {
     B.CreateStore(family, buf);
     return buf;
   }
+  if (n == "join") {
+    if (c.args.empty()) {
+      error(e.range, "join() needs an array of strings, such as args.argv");
+      return nullptr;
+    }
+    llvm::Value *argv = lowerExpr(c.args[0]);
+    if (!argv || argv->getType()->isPointerTy()) {
+      error(e.range, "join() needs a pointer to an array of string pointers");
+      return nullptr;
+    }
+    contract::PrintfSpec ps;
+    const StringLit *sep = c.args.size() > 1 ? c.args[1]->as<StringLit>() : nullptr;
+    ps.format = sep ? sep->value : " ";
+    uint32_t id = uint32_t(spec.formats.size());
+    ps.recordSize = 8 + contract::kJoinArgs * contract::kJoinArgSize;
+    spec.formats.push_back(ps);
+    FixedMap &events = fixedMap(contract::kEventsMap);
+    llvm::Value *rec = H.ringbufReserve(B, events.gv, ps.recordSize);
+    auto *ok = llvm::BasicBlock::Create(C, "join.ok", fn);
+    auto *lost = llvm::BasicBlock::Create(C, "join.lost", fn);
+    auto *done = llvm::BasicBlock::Create(C, "join.done", fn);
+    B.CreateCondBr(B.CreateIsNotNull(rec), ok, lost);
+    B.SetInsertPoint(ok);
+    B.CreateStore(B.getInt32(uint32_t(contract::EventKind::Join)), rec);
+    B.CreateStore(B.getInt32(id), bytePtr(rec, 4));
+    llvm::Value *slot = allocI64("argp");
+    for (uint32_t i = 0; i < contract::kJoinArgs; ++i) {
+      llvm::Value *dst = bytePtr(rec, 8 + i * contract::kJoinArgSize);
+      B.CreateStore(B.getInt8(0), dst);
+      B.CreateStore(B.getInt64(0), slot);
+      H.probeRead(B, slot, 8, B.CreateIntToPtr(B.CreateAdd(argv, B.getInt64(8 * i)), B.getPtrTy()),
+                  HelperTarget::Space::Any);
+      llvm::Value *p = B.CreateLoad(B.getInt64Ty(), slot);
+      auto *read = llvm::BasicBlock::Create(C, "join.read", fn);
+      auto *next = llvm::BasicBlock::Create(C, "join.next", fn);
+      B.CreateCondBr(B.CreateIsNotNull(p), read, next);
+      B.SetInsertPoint(read);
+      H.probeReadStr(B, dst, contract::kJoinArgSize, B.CreateIntToPtr(p, B.getPtrTy()),
+                     HelperTarget::Space::Any);
+      B.CreateBr(next);
+      B.SetInsertPoint(next);
+    }
+    H.ringbufSubmit(B, rec);
+    B.CreateBr(done);
+    B.SetInsertPoint(lost);
+    bumpLostCounter();
+    B.CreateBr(done);
+    B.SetInsertPoint(done);
+    return B.getInt64(0);
+  }
   if (n == "time") {
     const StringLit *fmt = c.args.empty() ? nullptr : c.args[0]->as<StringLit>();
     contract::PrintfSpec ps;

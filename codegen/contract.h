@@ -52,7 +52,11 @@ enum class EventKind : uint32_t {
   Clear = 4,  ///< clear(@m): id = map index
   Zero = 5,   ///< zero(@m): id = map index
   Time = 6,   ///< time(fmt): id = format id (a strftime format, no arguments)
+  Join = 7,   ///< join(argv[, sep]): id = format id (format = separator); then
+              ///< kJoinArgs strings of kJoinArgSize bytes, empty after the last
 };
+inline constexpr uint32_t kJoinArgs = 16;
+inline constexpr uint32_t kJoinArgSize = 64;
 
 /// Every record starts with this header; records are 8-byte aligned.
 struct EventHeader {

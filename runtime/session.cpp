@@ -124,6 +124,22 @@ RunResult runSession(contract::BpfObject object, const RunOptions &opt, RunHooks
     case EK::Exit:
       exited = true;
       return false;
+    case EK::Join:
+      if (h.id < spec.formats.size() && hooks.text &&
+          size >= 8 + contract::kJoinArgs * contract::kJoinArgSize) {
+        std::string line;
+        for (uint32_t i = 0; i < contract::kJoinArgs; ++i) {
+          const char *s = reinterpret_cast<const char *>(data + 8 + i * contract::kJoinArgSize);
+          size_t n = strnlen(s, contract::kJoinArgSize);
+          if (!n)
+            break;
+          if (i)
+            line += spec.formats[h.id].format;
+          line.append(s, n);
+        }
+        hooks.text(line + "\n");
+      }
+      break;
     case EK::Time:
       if (h.id < spec.formats.size() && hooks.text) {
         time_t now = time(nullptr);
