@@ -124,8 +124,19 @@ llvm::Value *Lowering::lowerExpr(Expr *e) {
           return extend(B.CreateLoad(B.getIntNTy(sz * 8), tmp), e->type);
         } else if constexpr (std::is_same_v<T, Sizeof>) {
           const Type *t = n.isType ? nullptr : (n.operand ? n.operand->type : nullptr);
+          if (n.isType) {
+            if (n.type.pointers)
+              return B.getInt64(8);
+            static const std::pair<const char *, uint32_t> ints[] = {
+                {"int8", 1}, {"uint8", 1}, {"int16", 2}, {"uint16", 2}, {"int32", 4},
+                {"uint32", 4}, {"int64", 8}, {"uint64", 8}};
+            for (const auto &[name, size] : ints)
+              if (n.type.name == name)
+                return B.getInt64(size);
+            t = in.record ? in.record(n.type.name) : nullptr;
+          }
           if (!t) {
-            error(e->range, "sizeof(type) is not lowered yet");
+            error(e->range, "cannot lower sizeof: unknown type");
             return nullptr;
           }
           uint32_t sz = t->kind == TypeKind::Integer ? t->bits / 8 : t->size ? t->size : 8;
