@@ -93,13 +93,17 @@ public:
       : M(m), B(m.getContext()), plan(plan), sema(sema), layout(layout), engineId(engineId),
         error(error) {}
 
-  bool run() {
-    auto *fty = llvm::FunctionType::get(B.getInt32Ty(), {B.getPtrTy()}, false);
-    fn = llvm::Function::Create(fty, llvm::GlobalValue::ExternalLinkage, plan.function, M);
+  void beginFunction(const std::string &name, llvm::Type *ret) {
+    auto *fty = llvm::FunctionType::get(ret, {B.getPtrTy()}, false);
+    fn = llvm::Function::Create(fty, llvm::GlobalValue::ExternalLinkage, name, M);
     ctx = fn->getArg(0);
     entry = llvm::BasicBlock::Create(M.getContext(), "entry", fn);
     B.SetInsertPoint(entry);
     keyPtr = B.CreateLoad(B.getPtrTy(), B.CreateConstInBoundsGEP1_64(B.getInt8Ty(), ctx, 8), "key");
+  }
+
+  bool run() {
+    beginFunction(plan.function, B.getInt32Ty());
     B.CreateStore(llvm::ConstantFP::get(B.getDoubleTy(), 0.0),
                   B.CreateConstInBoundsGEP1_64(B.getInt8Ty(), ctx, 16));
     Val v = lower(plan.alert->cond);
@@ -110,7 +114,7 @@ public:
     return error.empty();
   }
 
-private:
+protected:
   llvm::Value *zero() { return llvm::ConstantFP::get(B.getDoubleTy(), 0.0); }
   Val constant(double d) { return {llvm::ConstantFP::get(B.getDoubleTy(), d), B.getTrue(), nullptr}; }
   Val fail(const Expr *e, const std::string &what) {
@@ -308,7 +312,312 @@ private:
   llvm::BasicBlock *entry = nullptr;
 };
 
+
+/// A typed value in a body: integers stay integers for %d, strings are
+/// pointers, window values doubles with a defined flag.
+struct TV {
+  AlertBodyArg::Kind kind = AlertBodyArg::Int;
+  llvm::Value *v = nullptr;
+  llvm::Value *def = nullptr;
+  Quantity q;
+};
+
+class BodyLowering : public ConditionLowering {
+public:
+  BodyLowering(llvm::Module &m, const AlertPlan &plan, SemaContext &sema,
+               const MapKeyLayout &layout, const MapEngineId &engineId,
+               std::vector<AlertBodyCall> &calls, std::string &error)
+      : ConditionLowering(m, plan, sema, layout, engineId, error), calls(calls) {}
+
+  bool runBody(const std::string &name) {
+    beginFunction(name, B.getVoidTy());
+    exemplar = B.CreateLoad(B.getPtrTy(), B.CreateConstInBoundsGEP1_64(B.getInt8Ty(), ctx, 24),
+                            "exemplar");
+    block(plan.alert->body);
+    if (!B.GetInsertBlock()->getTerminator())
+      B.CreateRetVoid();
+    if (!error.empty()) {
+      fn->eraseFromParent();
+      return false;
+    }
+    return true;
+  }
+
+private:
+  void unsupported(const std::string &what) {
+    if (error.empty())
+      error = "alert '" + plan.alert->name + "': " + what + " in the body is not compiled";
+  }
+
+  void block(const Block *b) {
+    if (b)
+      for (const Stmt *s : b->stmts)
+        stmt(s);
+  }
+
+  void stmt(const Stmt *s) {
+    if (!s || !error.empty())
+      return;
+    if (auto *es = s->as<ExprStmt>()) {
+      auto *c = es->expr ? es->expr->as<Call>() : nullptr;
+      if (!c || (c->name != "summary" && c->name != "printf") || c->args.empty() ||
+          !c->args[0]->is<StringLit>())
+        return unsupported("this statement");
+      emit(*c);
+    } else if (auto *a = s->as<Assign>()) {
+      auto *v = a->target ? a->target->as<Variable>() : nullptr;
+      if (!v || a->op != AssignOp::Set || a->window)
+        return unsupported("this assignment");
+      TV x = value(a->value);
+      if (!x.v)
+        return;
+      auto it = vars.find(v->name);
+      if (it == vars.end()) {
+        llvm::IRBuilder<> eb(entry, entry->begin());
+        Slot sl;
+        sl.tv = x;
+        sl.v = eb.CreateAlloca(x.v->getType(), nullptr, "$" + v->name);
+        sl.def = eb.CreateAlloca(B.getInt1Ty(), nullptr, "$" + v->name + ".def");
+        it = vars.emplace(v->name, sl).first;
+      } else if (it->second.tv.v->getType() != x.v->getType()) {
+        return unsupported("a variable assigned values of two types");
+      }
+      B.CreateStore(x.v, it->second.v);
+      B.CreateStore(x.def, it->second.def);
+    } else if (auto *i = s->as<If>()) {
+      llvm::Value *c = truth(value(i->cond));
+      auto *then = llvm::BasicBlock::Create(M.getContext(), "then", fn);
+      auto *other = llvm::BasicBlock::Create(M.getContext(), "else", fn);
+      auto *done = llvm::BasicBlock::Create(M.getContext(), "endif", fn);
+      B.CreateCondBr(c, then, other);
+      B.SetInsertPoint(then);
+      block(i->then);
+      B.CreateBr(done);
+      B.SetInsertPoint(other);
+      stmt(i->otherwise);
+      B.CreateBr(done);
+      B.SetInsertPoint(done);
+    } else if (auto *bs = s->as<BlockStmt>()) {
+      block(bs->block);
+    } else {
+      unsupported("this statement");
+    }
+  }
+
+  void emit(const Call &c) {
+    uint32_t n = uint32_t(c.args.size() - 1);
+    llvm::Type *argTy = llvm::StructType::get(B.getInt64Ty(), B.getInt32Ty(), B.getInt32Ty());
+    llvm::IRBuilder<> eb(entry, entry->begin());
+    llvm::Value *args =
+        eb.CreateAlloca(llvm::ArrayType::get(argTy, std::max<uint32_t>(n, 1)), nullptr, "args");
+    for (uint32_t i = 0; i < n; ++i) {
+      TV x = value(c.args[i + 1]);
+      if (!x.v)
+        return;
+      llvm::Value *bits = x.v;
+      if (x.kind == AlertBodyArg::Float)
+        bits = B.CreateBitCast(B.CreateSelect(x.def, x.v, zero()), B.getInt64Ty());
+      else if (x.kind == AlertBodyArg::String)
+        bits = B.CreatePtrToInt(x.v, B.getInt64Ty());
+      llvm::Value *slot = B.CreateConstInBoundsGEP2_32(
+          llvm::ArrayType::get(argTy, std::max<uint32_t>(n, 1)), args, 0, i);
+      B.CreateStore(bits, B.CreateStructGEP(argTy, slot, 0));
+      B.CreateStore(B.getInt32(x.kind), B.CreateStructGEP(argTy, slot, 1));
+      B.CreateStore(B.getInt32(uint32_t(x.q.base) | uint32_t(x.q.perSecond) << 8),
+                    B.CreateStructGEP(argTy, slot, 2));
+    }
+    uint32_t index = uint32_t(calls.size());
+    calls.push_back({c.args[0]->as<StringLit>()->value, c.name == "summary"});
+    auto callee = M.getOrInsertFunction(
+        "obs_host_alert_emit",
+        llvm::FunctionType::get(B.getVoidTy(),
+                                {B.getPtrTy(), B.getInt32Ty(), B.getPtrTy(), B.getInt32Ty()},
+                                false));
+    B.CreateCall(callee, {ctx, B.getInt32(index), args, B.getInt32(n)});
+  }
+
+  llvm::Value *truth(TV x) {
+    if (!x.v)
+      return B.getFalse();
+    llvm::Value *nz = x.kind == AlertBodyArg::Float ? B.CreateFCmpONE(x.v, zero())
+                      : x.kind == AlertBodyArg::String ? B.getTrue()
+                                                      : B.CreateICmpNE(x.v, B.getInt64(0));
+    return B.CreateAnd(x.def, nz);
+  }
+  llvm::Value *toDouble(const TV &x) {
+    if (x.kind == AlertBodyArg::Float)
+      return x.v;
+    if (x.kind == AlertBodyArg::Int)
+      return B.CreateSIToFP(x.v, B.getDoubleTy());
+    return B.CreateUIToFP(x.v, B.getDoubleTy());
+  }
+  TV integer(llvm::Value *v, bool isSigned = true, Quantity q = {}) {
+    return {isSigned ? AlertBodyArg::Int : AlertBodyArg::Uint, v, B.getTrue(), q};
+  }
+
+  TV exemplarField(uint32_t off, uint32_t bytes) {
+    llvm::Value *p = B.CreateConstInBoundsGEP1_64(B.getInt8Ty(), exemplar, off);
+    llvm::Value *v = B.CreateLoad(B.getIntNTy(bytes * 8), p);
+    return integer(B.CreateZExt(v, B.getInt64Ty()), false);
+  }
+
+  TV value(const Expr *e) {
+    if (!e) {
+      unsupported("an empty expression");
+      return {};
+    }
+    Quantity q = e->type ? e->type->quantity : Quantity{};
+    if (auto *s = e->as<StringLit>())
+      return {AlertBodyArg::String, B.CreateGlobalStringPtr(s->value), B.getTrue(), {}};
+    if (auto *v = e->as<Variable>()) {
+      auto it = vars.find(v->name);
+      if (it != vars.end())
+        return {it->second.tv.kind, B.CreateLoad(it->second.tv.v->getType(), it->second.v),
+                B.CreateLoad(B.getInt1Ty(), it->second.def), it->second.tv.q};
+      const KeyVariable *kv = keyVar("$" + v->name);
+      if (!kv) {
+        unsupported("$" + v->name);
+        return {};
+      }
+      llvm::Value *p = B.CreateConstInBoundsGEP1_64(B.getInt8Ty(), keyPtr, kv->field.offset);
+      if (kv->field.kind == contract::KeyField::Kind::String)
+        return {AlertBodyArg::String, p, B.getTrue(), {}};
+      return integer(B.CreateLoad(B.getInt64Ty(), p),
+                     kv->field.kind == contract::KeyField::Kind::Int, q);
+    }
+    if (auto *id = e->as<Identifier>()) {
+      const std::string &n = id->name;
+      // obs_exemplar: ts 0, cgroup 8, pid 16 tid 20 ppid 24 uid 28 gid 32 cpu 36, comm 64.
+      if (n == "comm")
+        return {AlertBodyArg::String, B.CreateConstInBoundsGEP1_64(B.getInt8Ty(), exemplar, 64),
+                B.getTrue(), {}};
+      if (n == "nsecs") return exemplarField(0, 8);
+      if (n == "cgroup") return exemplarField(8, 8);
+      if (n == "pid") return exemplarField(16, 4);
+      if (n == "tid") return exemplarField(20, 4);
+      if (n == "ppid") return exemplarField(24, 4);
+      if (n == "uid") return exemplarField(28, 4);
+      if (n == "gid") return exemplarField(32, 4);
+      if (n == "cpu") return exemplarField(36, 4);
+    }
+    if (!hasRuntimeParts(e)) {
+      if (auto c = evaluateConstant(sema, e)) {
+        if (c->isString)
+          return {AlertBodyArg::String, B.CreateGlobalStringPtr(c->text), B.getTrue(), {}};
+        if (e->type && e->type->kind == TypeKind::Float)
+          return {AlertBodyArg::Float, llvm::ConstantFP::get(B.getDoubleTy(), c->value),
+                  B.getTrue(), c->quantity};
+        return integer(B.getInt64(uint64_t(int64_t(c->value))), true, c->quantity);
+      }
+    }
+    if (e->is<MapRef>() || e->is<Call>()) {
+      Val w = lower(e); // window reads, r2(), predict()
+      if (!w.num)
+        return {};
+      Quantity wq = q;
+      if (auto *c = e->as<Call>(); c && c->name == "r2")
+        wq = {};
+      return {AlertBodyArg::Float, w.num, w.def, wq};
+    }
+    if (auto *b = e->as<Binary>()) {
+      TV l = value(b->lhs), r = value(b->rhs);
+      if (!l.v || !r.v)
+        return {};
+      if (l.kind == AlertBodyArg::String || r.kind == AlertBodyArg::String) {
+        unsupported("string operators");
+        return {};
+      }
+      llvm::Value *def = B.CreateAnd(l.def, r.def);
+      if (b->op == BinaryOp::LogAnd || b->op == BinaryOp::LogOr) {
+        llvm::Value *x = b->op == BinaryOp::LogAnd ? B.CreateAnd(truth(l), truth(r))
+                                                   : B.CreateOr(truth(l), truth(r));
+        return integer(B.CreateZExt(x, B.getInt64Ty()));
+      }
+      if (isComparison(b->op)) {
+        llvm::CmpInst::Predicate p;
+        switch (b->op) {
+        case BinaryOp::Eq: p = llvm::CmpInst::FCMP_OEQ; break;
+        case BinaryOp::Ne: p = llvm::CmpInst::FCMP_ONE; break;
+        case BinaryOp::Lt: p = llvm::CmpInst::FCMP_OLT; break;
+        case BinaryOp::Le: p = llvm::CmpInst::FCMP_OLE; break;
+        case BinaryOp::Gt: p = llvm::CmpInst::FCMP_OGT; break;
+        default: p = llvm::CmpInst::FCMP_OGE; break;
+        }
+        llvm::Value *x = B.CreateAnd(def, B.CreateFCmp(p, toDouble(l), toDouble(r)));
+        return integer(B.CreateZExt(x, B.getInt64Ty()));
+      }
+      bool ints = l.kind != AlertBodyArg::Float && r.kind != AlertBodyArg::Float;
+      llvm::Value *v = nullptr;
+      if (ints) {
+        switch (b->op) {
+        case BinaryOp::Add: v = B.CreateAdd(l.v, r.v); break;
+        case BinaryOp::Sub: v = B.CreateSub(l.v, r.v); break;
+        case BinaryOp::Mul: v = B.CreateMul(l.v, r.v); break;
+        case BinaryOp::Div:
+        case BinaryOp::Mod: {
+          // x / 0 is 0; the divisor is made 1 first so nothing traps.
+          llvm::Value *z = B.CreateICmpEQ(r.v, B.getInt64(0));
+          llvm::Value *d = B.CreateSelect(z, B.getInt64(1), r.v);
+          bool sgn = l.kind == AlertBodyArg::Int && r.kind == AlertBodyArg::Int;
+          llvm::Value *q0 = b->op == BinaryOp::Div ? (sgn ? B.CreateSDiv(l.v, d) : B.CreateUDiv(l.v, d))
+                                                   : (sgn ? B.CreateSRem(l.v, d) : B.CreateURem(l.v, d));
+          v = B.CreateSelect(z, B.getInt64(0), q0);
+          break;
+        }
+        default: unsupported("this operator"); return {};
+        }
+        return {l.kind == AlertBodyArg::Uint || r.kind == AlertBodyArg::Uint ? AlertBodyArg::Uint
+                                                                          : AlertBodyArg::Int,
+                v, def, q};
+      }
+      llvm::Value *a = toDouble(l), *c = toDouble(r);
+      switch (b->op) {
+      case BinaryOp::Add: v = B.CreateFAdd(a, c); break;
+      case BinaryOp::Sub: v = B.CreateFSub(a, c); break;
+      case BinaryOp::Mul: v = B.CreateFMul(a, c); break;
+      case BinaryOp::Div:
+        v = B.CreateSelect(B.CreateFCmpONE(c, zero()), B.CreateFDiv(a, c), zero());
+        break;
+      default: unsupported("this operator"); return {};
+      }
+      return {AlertBodyArg::Float, v, def, q};
+    }
+    if (auto *u = e->as<Unary>()) {
+      TV x = value(u->operand);
+      if (!x.v)
+        return {};
+      if (u->op == UnaryOp::Not)
+        return integer(B.CreateZExt(B.CreateNot(truth(x)), B.getInt64Ty()));
+      if (u->op == UnaryOp::Neg && x.kind == AlertBodyArg::Float)
+        return {x.kind, B.CreateFNeg(x.v), x.def, x.q};
+      if (u->op == UnaryOp::Neg && x.kind != AlertBodyArg::String)
+        return {AlertBodyArg::Int, B.CreateNeg(x.v), x.def, x.q};
+    }
+    unsupported("this expression");
+    return {};
+  }
+
+  struct Slot {
+    TV tv;
+    llvm::Value *v = nullptr, *def = nullptr;
+  };
+  std::vector<AlertBodyCall> &calls;
+  std::map<std::string, Slot> vars;
+  llvm::Value *exemplar = nullptr;
+};
+
 } // namespace
+
+bool lowerAlertBody(llvm::Module &m, const AlertPlan &plan, const std::string &name,
+                    SemaContext &sema, const MapKeyLayout &layout, const MapEngineId &engineId,
+                    std::vector<AlertBodyCall> &calls, std::string &error) {
+  std::vector<AlertBodyCall> made;
+  BodyLowering l(m, plan, sema, layout, engineId, made, error);
+  if (!l.runBody(name))
+    return false;
+  calls = std::move(made);
+  return true;
+}
 
 bool planAlert(const Alert &alert, const AlertInfo &info, const MapKeyLayout &layout,
                AlertPlan &plan, std::string &error) {

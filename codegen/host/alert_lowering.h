@@ -33,6 +33,21 @@ struct AlertCallCtx {
   void *reader = nullptr;         ///< the window reader (host_program.cpp)
   const uint8_t *key = nullptr;   ///< the instance's key bytes (primary map)
   double value = 0;               ///< out: left operand of the first comparison
+  const void *exemplar = nullptr; ///< body: the obs_exemplar of the firing window
+};
+
+/// One argument a compiled alert body passes to obs_host_alert_emit.
+struct AlertBodyArg {
+  enum Kind : uint32_t { Int = 0, Uint = 1, Float = 2, String = 3 };
+  int64_t bits = 0;      ///< the integer, the double's bits, or a char pointer
+  uint32_t kind = Int;
+  uint32_t quantity = 0; ///< Quantity::base | perSecond << 8, for %v
+};
+
+/// A summary() or printf() call of a compiled alert body, by call index.
+struct AlertBodyCall {
+  std::string format;
+  bool summary = false;
 };
 
 enum class WindowRead : uint32_t { Value = 0, R2 = 1, Predict = 2 };
@@ -70,6 +85,16 @@ bool planAlert(const Alert &alert, const AlertInfo &info, const MapKeyLayout &la
 bool lowerAlertCondition(llvm::Module &m, const AlertPlan &plan, SemaContext &sema,
                          const MapKeyLayout &layout, const MapEngineId &engineId,
                          std::string &error);
+
+/// Emits `void NAME(AlertCallCtx *)` running the alert's body: scratch
+/// variables, if/else, and summary()/printf() calls, whose arguments are
+/// computed in the compiled code and handed to
+/// `obs_host_alert_emit(ctx, call, const AlertBodyArg *, n)`. False with
+/// `error` when the body uses something not lowered here (the caller then
+/// evaluates the body over the AST instead); `m` is then unchanged.
+bool lowerAlertBody(llvm::Module &m, const AlertPlan &plan, const std::string &name,
+                    SemaContext &sema, const MapKeyLayout &layout, const MapEngineId &engineId,
+                    std::vector<AlertBodyCall> &calls, std::string &error);
 
 /// "@forks" for `forks`, `@forks`; "@" for the anonymous map.
 inline std::string mapKeyName(const std::string &n) {

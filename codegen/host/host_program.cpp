@@ -143,6 +143,11 @@ struct HostProgram::Impl {
   struct AlertRun {
     AlertPlan plan;
     int (*cond)(AlertCallCtx *) = nullptr;
+    /// The compiled body and its summary()/printf() calls; null when the
+    /// body uses something only the evaluator below handles.
+    void (*body)(AlertCallCtx *) = nullptr;
+    std::string bodyFunction;
+    std::vector<AlertBodyCall> bodyCalls;
   };
   std::vector<std::unique_ptr<AlertRun>> alerts;
 
@@ -182,6 +187,7 @@ struct HostProgram::Impl {
       return false;
     auto syms = host::HostRuntime::symbols();
     syms.push_back({"obs_host_window_read", reinterpret_cast<void *>(&windowReadThunk)});
+    syms.push_back({"obs_host_alert_emit", reinterpret_cast<void *>(&alertEmitThunk)});
     if (!jit->defineAbsolute(syms, error))
       return false;
     if (!jit->addModule(std::move(hm.module), std::move(hm.context), error))
@@ -192,6 +198,11 @@ struct HostProgram::Impl {
       a->cond = reinterpret_cast<int (*)(AlertCallCtx *)>(jit->lookup(a->plan.function, error));
       if (!a->cond)
         return false;
+      if (!a->bodyFunction.empty()) {
+        a->body = reinterpret_cast<void (*)(AlertCallCtx *)>(jit->lookup(a->bodyFunction, error));
+        if (!a->body)
+          return false;
+      }
     }
     if (opts.verbose)
       std::cerr << "obsc: JIT compiled " << hm.spec.programs.size() << " probe program(s) and "
@@ -308,6 +319,13 @@ struct HostProgram::Impl {
         return false;
       if (!lowerAlertCondition(*hm.module, run->plan, sema, layout, ids, error))
         return false;
+      std::string bodyError;
+      std::string bodyName = "obs_alert_body_" + std::to_string(i);
+      if (lowerAlertBody(*hm.module, run->plan, bodyName, sema, layout, ids, run->bodyCalls,
+                         bodyError))
+        run->bodyFunction = bodyName;
+      else if (opts.verbose)
+        std::cerr << "obsc: " << bodyError << "; it is evaluated instead\n";
       window::AlertSpec as;
       as.name = run->plan.alert->name;
       for (const std::string &m : run->plan.mapsRead)
@@ -465,6 +483,46 @@ struct HostProgram::Impl {
     return v.value_or(0);
   }
 
+  /// summary()/printf() of a compiled body: arguments from the JIT code.
+  static void alertEmitThunk(AlertCallCtx *c, uint32_t call, const AlertBodyArg *args,
+                             uint32_t n) {
+    auto *self = static_cast<Impl *>(c->reader);
+    BodyEnv *env = self->currentBody;
+    if (!env || call >= env->alert->bodyCalls.size())
+      return;
+    std::vector<output::PrintfArg> pa;
+    for (uint32_t i = 0; i < n; ++i) {
+      const AlertBodyArg &a = args[i];
+      output::PrintfArg x;
+      switch (a.kind) {
+      case AlertBodyArg::Uint: x = output::PrintfArg::ofUint(uint64_t(a.bits)); break;
+      case AlertBodyArg::Float: {
+        double d;
+        std::memcpy(&d, &a.bits, 8);
+        x = output::PrintfArg::ofFloat(d);
+        break;
+      }
+      case AlertBodyArg::String: {
+        const char *s = reinterpret_cast<const char *>(a.bits);
+        x = output::PrintfArg::ofString(s ? s : "");
+        break;
+      }
+      default: x = output::PrintfArg::ofInt(a.bits); break;
+      }
+      x.quantity.base = Quantity::Base(a.quantity & 0xff);
+      x.quantity.perSecond = (a.quantity >> 8) & 1;
+      pa.push_back(std::move(x));
+    }
+    const AlertBodyCall &bc = env->alert->bodyCalls[call];
+    std::string text = output::formatPrintf(bc.format, pa);
+    if (bc.summary) {
+      env->summary = std::move(text);
+      env->hasSummary = true;
+    } else {
+      env->printed.push_back(std::move(text));
+    }
+  }
+
   /// Key bytes of map `name` for a read `@m[k...]` in an alert, from the
   /// instance's primary key.
   bool keyBytesFor(const AlertRun &a, const MapRef &ref, const uint8_t *instKey,
@@ -501,6 +559,7 @@ struct HostProgram::Impl {
     bool hasSummary = false;
     std::vector<std::string> printed;
   };
+  BodyEnv *currentBody = nullptr;
 
   BodyValue keyVarValue(const KeyVariable &kv, const uint8_t *key) {
     BodyValue v;
@@ -793,7 +852,21 @@ struct HostProgram::Impl {
       for (auto &[n, v] : reads)
         if (v.defined)
           rec.values.push_back({n, v.number()});
-      runBlock(a.plan.alert->body, env);
+      if (a.body) {
+        // comm in an exemplar may fill all 16 bytes: give the code a copy
+        // that is always terminated.
+        obs_exemplar x = t.exemplar;
+        x.comm[sizeof x.comm - 1] = 0;
+        AlertCallCtx c;
+        c.reader = this;
+        c.key = t.keyBytes;
+        c.exemplar = &x;
+        currentBody = &env;
+        a.body(&c);
+        currentBody = nullptr;
+      } else {
+        runBlock(a.plan.alert->body, env);
+      }
       rec.summary = env.hasSummary ? env.summary : defaultSummary(a, env, reads);
     }
     out.printAlert(rec);
