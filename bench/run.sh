@@ -103,7 +103,8 @@ stop_tracer() {
   wait "$pid" 2>/dev/null
 }
 
-# per_event TOOL PROGRAM: prints "NS_PER_EVENT EVENTS PEAK_KB" or "failed REASON".
+# per_event TOOL PROGRAM: prints "NS_PER_EVENT EVENTS PEAK_KB CPU_MS LINES"
+# (LINES: output lines starting "ev ") or "failed - - - - REASON".
 per_event() {
   local tool=$1 prog=$2 bin name_re before=$WORK/before.ids out=$WORK/tracer.out
   local err=$WORK/tracer.err mem=$WORK/tracer.mem
@@ -131,21 +132,35 @@ per_event() {
   done
   if [ -z "$s0" ]; then
     stop_tracer "$TRACER_PID"; TRACER_PID=
-    echo "failed - - $(cat "$err" "$out" 2>/dev/null | grep -m1 -i -E 'error|fail' | cut -c1-120)"
+    echo "failed - - - - $(cat "$err" "$out" 2>/dev/null | grep -m1 -i -E 'error|fail' | cut -c1-120)"
     return
   fi
   sleep 0.2
+  # The tool's own CPU time over the load (user + system, from /proc), the
+  # tool being GNU time's child when it runs under time.
+  local tp=$TRACER_PID c
+  c=$(ps -o pid= --ppid "$TRACER_PID" 2>/dev/null | head -1 | tr -d ' ')
+  [ -n "$c" ] && tp=$c
+  local cpu0 cpu1
+  cpu0=$(awk '{ print $14 + $15 }' "/proc/$tp/stat" 2>/dev/null || echo 0)
   read -r rt0 cnt0 _ < <(prog_stats "$before" "$name_re")
   "$LOAD" "$LOAD_CALLS" getppid
   read -r rt1 cnt1 _ < <(prog_stats "$before" "$name_re")
+  # Let the tool catch up with what it was sent before reading its CPU time.
+  sleep 0.5
+  cpu1=$(awk '{ print $14 + $15 }' "/proc/$tp/stat" 2>/dev/null || echo 0)
   stop_tracer "$TRACER_PID"; TRACER_PID=
   local peak=-
   [ -s "$mem" ] && peak=$(tail -1 "$mem")
   python3 -c 'import sys
 rt0, cnt0, rt1, cnt1 = map(int, sys.argv[1:5])
 d = cnt1 - cnt0
-print("failed - - no events counted" if d <= 0 else "%.1f %d %s" % ((rt1 - rt0) / d, d, sys.argv[5]))' \
-    "$rt0" "$cnt0" "$rt1" "$cnt1" "$peak"
+cpu_ms = (int(sys.argv[6]) - int(sys.argv[7])) * 1000 // int(sys.argv[8])
+lines = sys.argv[9]
+print("failed - - - - no events counted" if d <= 0 else
+      "%.1f %d %s %d %s" % ((rt1 - rt0) / d, d, sys.argv[5], cpu_ms, lines))' \
+    "$rt0" "$cnt0" "$rt1" "$cnt1" "$peak" "$cpu1" "$cpu0" "$(getconf CLK_TCK)" \
+    "$(grep -c '^ev ' "$out" 2>/dev/null)"
 }
 
 # --- start-up -----------------------------------------------------------------
@@ -217,21 +232,25 @@ ONE_LINERS=(
   'tracepoint:raw_syscalls:sys_enter { @[pid] = count(); }'
   'tracepoint:raw_syscalls:sys_enter { @[comm] = count(); }'
   'tracepoint:raw_syscalls:sys_enter { @ = hist(args->id); }'
+  'tracepoint:raw_syscalls:sys_enter /comm == "syscall_loop"/ { printf("ev %d\n", args->id); }'
 )
-LABELS=('empty program' '@ = count()' '@[pid] = count()' '@[comm] = count()' '@ = hist(args->id)')
-BRIEF_NS=(48 100 229 257 209)   # bpftrace 0.17 here, design brief section 6
+LABELS=('empty program' '@ = count()' '@[pid] = count()' '@[comm] = count()' '@ = hist(args->id)'
+        'printf per event')
+BRIEF_NS=(48 100 229 257 209 -)   # bpftrace 0.17 here, design brief section 6
 
-declare -A COST PEAK
+declare -A COST PEAK CPU LINES
 for rep in $(seq "$REPS"); do
   for i in "${!ONE_LINERS[@]}"; do
     # Alternate which tool goes first, so drift hits both alike.
     if (( (rep + i) % 2 )); then order="obsc bpftrace"; else order="bpftrace obsc"; fi
     for tool in $order; do
-      read -r ns events peak reason < <(per_event "$tool" "${ONE_LINERS[$i]}")
+      read -r ns events peak cpu lines reason < <(per_event "$tool" "${ONE_LINERS[$i]}")
       if [ "$ns" = failed ]; then
         log "rep $rep ${LABELS[$i]} $tool: failed: $reason"
       else
-        log "rep $rep ${LABELS[$i]} $tool: $ns ns/event ($events events, peak $peak KB)"
+        log "rep $rep ${LABELS[$i]} $tool: $ns ns/event ($events events, peak $peak KB, $cpu ms CPU, $lines lines)"
+        CPU[$tool,$i]+="$cpu "
+        LINES[$tool,$i]+="$lines "
       fi
       COST[$tool,$i]+="$ns "
       [ "$ns" = failed ] || PEAK[$tool,$i]+="$peak "
@@ -298,6 +317,24 @@ CPU=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)
     [ "$po" = failed ] && po=- || po=$(mb "$po")
     [ "$pb" = failed ] && pb=- || pb=$(mb "$pb")
     echo "| \`${ONE_LINERS[$i]}\` | $o | $b | $(ratio "$o" "$b") | ${BRIEF_NS[$i]} | $po | $pb |"
+  done
+  echo
+  echo "## What crosses to user space"
+  echo
+  echo "The tool's own CPU time (user + system, from \`/proc/PID/stat\`, 10 ms"
+  echo "ticks) while the load ran plus half a second to drain, and for the printf"
+  echo "one-liner the lines it printed out of the $LOAD_CALLS events (the rest were"
+  echo "dropped by the kernel: obsc reports its drops, see \`test/lit/runtime/lost_events.test\`)."
+  echo
+  echo "| one-liner | obsc CPU ms | bpftrace CPU ms | obsc lines | bpftrace lines |"
+  echo "|---|---:|---:|---:|---:|"
+  for i in "${!ONE_LINERS[@]}"; do
+    co=$(median "${CPU[obsc,$i]:-x}"); cb=$(median "${CPU[bpftrace,$i]:-x}")
+    lo=-; lb=-
+    if [[ ${ONE_LINERS[$i]} == *printf* ]]; then
+      lo=$(median "${LINES[obsc,$i]:-x}"); lb=$(median "${LINES[bpftrace,$i]:-x}")
+    fi
+    echo "| \`${ONE_LINERS[$i]}\` | $co | $cb | $lo | $lb |"
   done
   echo
   echo "## Start-up"
