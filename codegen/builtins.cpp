@@ -393,7 +393,8 @@ llvm::Value *Lowering::lowerCall(Expr &e, Call &c) {
     B.SetInsertPoint(llvm::BasicBlock::Create(C, "after.exit", fn));
     return B.getInt64(0);
   }
-  if (n == "print" || n == "clear" || n == "zero" || n == "delete" || n == "has_key") {
+  if (n == "print" || n == "clear" || n == "zero" || n == "delete" || n == "has_key" ||
+      n == "len") {
     llvm::Value *v = lowerMapFunction(e, c);
     return v ? v : B.getInt64(0);
   }

@@ -32,6 +32,7 @@ enum HelperId : uint64_t {
   RingbufOutput = 130,
   RingbufReserve = 131,
   RingbufSubmit = 132,
+  ForEachMapElem = 164,
 };
 
 class BpfHelpers final : public HelperTarget {
@@ -95,6 +96,10 @@ public:
                   : space == Space::Kernel ? ProbeReadKernelStr
                                            : ProbeReadStr;
     return call(b, id, i64(b), {dst, b.getInt64(size), src});
+  }
+  llvm::Value *forEachMapElem(Builder &b, llvm::Value *map, llvm::Function *callback,
+                              llvm::Value *ctx) override {
+    return call(b, ForEachMapElem, i64(b), {map, callback, ctx, b.getInt64(0)});
   }
   llvm::Value *ringbufReserve(Builder &b, llvm::Value *ringbuf, uint32_t size) override {
     return call(b, RingbufReserve, ptr(b), {ringbuf, b.getInt64(size), b.getInt64(0)});

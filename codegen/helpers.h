@@ -47,6 +47,12 @@ public:
   virtual llvm::Value *probeReadStr(Builder &b, llvm::Value *dst, uint32_t size,
                                     llvm::Value *src, Space space) = 0;
 
+  /// Calls `callback(map, key, value, ctx)` for every element; returns the
+  /// number of elements visited. Null: the target cannot (len() reports it).
+  virtual llvm::Value *forEachMapElem(Builder &b, llvm::Value *map, llvm::Function *callback,
+                                      llvm::Value *ctx) {
+    return nullptr;
+  }
   /// Ring buffer: reserve (null on failure), submit, or copy out in one go.
   virtual llvm::Value *ringbufReserve(Builder &b, llvm::Value *ringbuf, uint32_t size) = 0;
   virtual void ringbufSubmit(Builder &b, llvm::Value *record) = 0;

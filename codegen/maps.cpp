@@ -882,6 +882,46 @@ llvm::Value *Lowering::lowerMapFunction(Expr &e, Call &c) {
   MapState *m = mapState(ref->name, e.range);
   if (!m)
     return nullptr;
+  if (c.name == "len") {
+    // bpf_for_each_map_elem with a callback that counts into *ctx.
+    llvm::Function *cb = M.getFunction("obs_len_cb");
+    if (!cb) {
+      auto *fty = llvm::FunctionType::get(B.getInt64Ty(),
+                                          {B.getPtrTy(), B.getPtrTy(), B.getPtrTy(), B.getPtrTy()},
+                                          false);
+      cb = llvm::Function::Create(fty, llvm::GlobalValue::InternalLinkage, "obs_len_cb", M);
+      cb->addFnAttr(llvm::Attribute::NoInline);
+      cb->addFnAttr(llvm::Attribute::NoUnwind);
+      llvm::DISubprogram *csp = nullptr;
+      if (dib) {
+        llvm::DIFile *file = diFile(in.program.range.file);
+        auto *fty2 = dib->createSubroutineType(
+            dib->getOrCreateTypeArray({diI64, diVoidPtr, diVoidPtr, diVoidPtr, diVoidPtr}));
+        csp = dib->createFunction(file, "obs_len_cb", "obs_len_cb", file, 0, fty2, 0,
+                                  llvm::DINode::FlagPrototyped,
+                                  llvm::DISubprogram::SPFlagDefinition |
+                                      llvm::DISubprogram::SPFlagLocalToUnit |
+                                      llvm::DISubprogram::SPFlagOptimized);
+        const char *names[] = {"map", "key", "value", "ctx"};
+        for (unsigned i = 0; i < 4; ++i)
+          dib->createParameterVariable(csp, names[i], i + 1, file, 0, diVoidPtr, true);
+        cb->setSubprogram(csp);
+      }
+      llvm::IRBuilder<> cbb(llvm::BasicBlock::Create(C, "entry", cb));
+      if (csp)
+        cbb.SetCurrentDebugLocation(llvm::DILocation::get(C, 0, 0, csp));
+      llvm::Value *cnt = cb->getArg(3);
+      cbb.CreateStore(cbb.CreateAdd(cbb.CreateLoad(cbb.getInt64Ty(), cnt), cbb.getInt64(1)), cnt);
+      cbb.CreateRet(cbb.getInt64(0));
+    }
+    llvm::Value *counter = allocI64("len");
+    B.CreateStore(B.getInt64(0), counter);
+    if (!H.forEachMapElem(B, m->gv, cb, counter)) {
+      error(e.range, "len() is not available on this target");
+      return nullptr;
+    }
+    return B.CreateLoad(B.getInt64Ty(), counter);
+  }
   if (c.name == "print" || c.name == "clear" || c.name == "zero") {
     auto kind = c.name == "print"   ? contract::EventKind::Print
                 : c.name == "clear" ? contract::EventKind::Clear
