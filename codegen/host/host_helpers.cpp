@@ -82,6 +82,11 @@ public:
                             Space space) override {
     return call(b, "obs_host_probe_read_str", i64(b), {dst, b.getInt64(size), src});
   }
+  // No `override`: declared in HelperTarget by the map-iteration work.
+  llvm::Value *forEachMapElem(Builder &b, llvm::Value *map, llvm::Function *callback,
+                              llvm::Value *ctx) {
+    return call(b, "obs_host_map_for_each", i64(b), {map, callback, ctx}, false);
+  }
   llvm::Value *ringbufReserve(Builder &b, llvm::Value *ringbuf, uint32_t size) override {
     return call(b, "obs_host_ringbuf_reserve", ptr(b), {b.getInt64(size)});
   }

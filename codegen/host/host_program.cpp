@@ -406,10 +406,11 @@ struct HostProgram::Impl {
         wm.mergeKernelPartial(k, it->second.value.get(), ex ? &it->second.exemplar : nullptr);
         it = h.entries.erase(it);
       } else if (have > 0 && have <= consumedSeq[m]) {
-        // Written after its slot was read: a straggler, counted late.
-        uint64_t n;
-        std::memcpy(&n, reinterpret_cast<const uint8_t *>(it->second.value.get()) + 8, 8);
-        late += n;
+        // Written after its slot was read (an event older than the
+        // watermark): merged into the windows of that slot still open, and
+        // counted late by the engine when none is (spec §15.1).
+        KeyId k = engine.key(m, it->first.data());
+        wm.mergeKernelPartial(k, it->second.value.get(), ex ? &it->second.exemplar : nullptr);
         it = h.entries.erase(it);
       } else {
         ++it;

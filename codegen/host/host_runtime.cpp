@@ -208,6 +208,34 @@ static int64_t obs_host_probe_read_str(HostRuntime *rt, char *dst, uint64_t size
   dst[n] = 0;
   return int64_t(n + 1);
 }
+/// bpf_for_each_map_elem: callback(map, key, value, ctx) per element until
+/// it returns nonzero; the number of elements visited. Keys are taken
+/// first, so the callback may delete elements.
+static int64_t obs_host_map_for_each(HostMap *m, int64_t (*cb)(void *, const void *, void *, void *),
+                                     void *ctx) {
+  int64_t n = 0;
+  if (m->array) {
+    for (uint32_t i = 0; i < m->slots.size(); ++i) {
+      ++n;
+      if (cb(m, &i, m->slots[i].value.get(), ctx))
+        break;
+    }
+    return n;
+  }
+  std::vector<std::string> keys;
+  keys.reserve(m->entries.size());
+  for (const auto &[k, e] : m->entries)
+    keys.push_back(k);
+  for (const std::string &k : keys) {
+    HostMap::Entry *e = m->find(k.data());
+    if (!e)
+      continue;
+    ++n;
+    if (cb(m, k.data(), e->value.get(), ctx))
+      break;
+  }
+  return n;
+}
 static void *obs_host_ringbuf_reserve(HostRuntime *rt, uint64_t size) {
   rt->reserveBuf.assign((size + 7) / 8, 0);
   rt->reserveSize = size;
@@ -242,6 +270,7 @@ std::vector<std::pair<std::string, void *>> HostRuntime::symbols() {
       {"obs_host_comm", reinterpret_cast<void *>(&obs_host_comm)},
       {"obs_host_probe_read", reinterpret_cast<void *>(&obs_host_probe_read)},
       {"obs_host_probe_read_str", reinterpret_cast<void *>(&obs_host_probe_read_str)},
+      {"obs_host_map_for_each", reinterpret_cast<void *>(&obs_host_map_for_each)},
       {"obs_host_ringbuf_reserve", reinterpret_cast<void *>(&obs_host_ringbuf_reserve)},
       {"obs_host_ringbuf_submit", reinterpret_cast<void *>(&obs_host_ringbuf_submit)},
       {"obs_host_ringbuf_output", reinterpret_cast<void *>(&obs_host_ringbuf_output)},
