@@ -84,7 +84,14 @@ llvm::Value *Lowering::lowerIdentifier(Expr &e, Identifier &id) {
   if (n == "retval") {
     using AK = contract::AttachKind;
     if (attachKind == AK::Kretprobe || attachKind == AK::Uretprobe)
-      return B.CreateLoad(B.getInt64Ty(), bytePtr(ctx, kPtRegsAx));
+      return truncateTo(B.CreateLoad(B.getInt64Ty(), bytePtr(ctx, kPtRegsAx)), e.type);
+    if (attachKind == AK::Fexit) {
+      // The context is the u64 argument array; the return value follows it.
+      int nargs = in.functionArgCount ? in.functionArgCount(funcName) : -1;
+      if (nargs >= 0)
+        return truncateTo(B.CreateLoad(B.getInt64Ty(), bytePtr(ctx, 8 * uint32_t(nargs))),
+                          e.type);
+    }
     error(e.range, "'retval' is lowered only in kretprobe and uretprobe probes");
     return nullptr;
   }

@@ -41,6 +41,9 @@ struct CodegenInput {
   std::function<const Type *(const std::string &)> record;
   /// Alerts: the windowed maps they read keep an exemplar per key and slot.
   const std::vector<AlertInfo> *alerts = nullptr;
+  /// Number of parameters of a kernel function (fexit `retval` follows
+  /// them in the context), or -1 when unknown.
+  std::function<int(const std::string &func)> functionArgCount;
 };
 
 struct CodegenOptions {
@@ -75,7 +78,12 @@ inline std::optional<contract::BpfObject> compileToBpf(SemaContext &sema,
   CodegenInput in{sema.ast.program, sema.maps, sema.sources, &sema.params,
                   &sema.options.positional,
                   [&sema](const std::string &n) { return sema.catalog.btfType(n); },
-                  &sema.alerts};
+                  &sema.alerts,
+                  [&sema](const std::string &f) {
+                    std::string err;
+                    auto sig = sema.catalog.kernelFunction(f, err);
+                    return sig ? int(sig->params.size()) : -1;
+                  }};
   return compileToBpf(in, sema.diags, opts, dumps);
 }
 
