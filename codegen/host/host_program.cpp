@@ -204,10 +204,14 @@ struct HostProgram::Impl {
           return false;
       }
     }
-    if (opts.verbose)
-      std::cerr << "obsc: JIT compiled " << hm.spec.programs.size() << " probe program(s) and "
-                << alerts.size() << " alert condition(s) in " << output::formatNumber(jit->compileMs())
-                << " ms\n";
+    if (opts.verbose) {
+      size_t bodies = 0;
+      for (auto &a : alerts)
+        bodies += a->body != nullptr;
+      std::cerr << "obsc: JIT compiled " << hm.spec.programs.size() << " probe program(s), "
+                << alerts.size() << " alert condition(s) and " << bodies << " alert body(ies) in "
+                << output::formatNumber(jit->compileMs()) << " ms\n";
+    }
     rt.ringbufSink = [this](const uint8_t *rec, size_t size) { onRecord(rec, size); };
     return true;
   }
