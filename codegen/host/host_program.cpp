@@ -401,25 +401,21 @@ struct HostProgram::Impl {
     bool ex = wm.spec().exemplars;
     uint32_t userKey = ms.keySize - 8;
     uint64_t late = 0;
-    for (auto it = h.entries.begin(); it != h.entries.end();) {
-      int64_t have;
-      std::memcpy(&have, it->second.value.get(), 8);
-      if (have == seq) {
-        KeyId k = engine.key(m, it->first.data());
-        (void)userKey;
-        wm.mergeKernelPartial(k, it->second.value.get(), ex ? &it->second.exemplar : nullptr);
-        it = h.entries.erase(it);
-      } else if (have > 0 && have <= consumedSeq[m]) {
-        // Written after its slot was read (an event older than the
-        // watermark): merged into the windows of that slot still open, and
-        // counted late by the engine when none is (spec §15.1).
-        KeyId k = engine.key(m, it->first.data());
-        wm.mergeKernelPartial(k, it->second.value.get(), ex ? &it->second.exemplar : nullptr);
-        it = h.entries.erase(it);
-      } else {
-        ++it;
+    for (uint32_t id = 0; id < h.slots.size(); ++id) {
+      host::HostMap::Entry &e = h.slots[id];
+      if (!e.present)
+        continue;
+      int64_t have = int64_t(e.value[0]);
+      // A slot due now, or one written after it was read (an event older
+      // than the watermark): merged into the windows of that slot still
+      // open, and counted late by the engine when none is (spec §15.1).
+      if (have == seq || (have > 0 && have <= consumedSeq[m])) {
+        KeyId k = engine.key(m, h.keyOf(id));
+        wm.mergeKernelPartial(k, e.value.get(), ex ? &e.exemplar : nullptr);
+        h.erase(id);
       }
     }
+    (void)userKey;
     consumedSeq[m] = std::max(consumedSeq[m], seq);
     if (hm.lateMap && size_t(ms.name.empty() ? 0 : scriptOfEngine[m]) < hm.lateMap->slots.size()) {
       uint64_t total = hm.lateMap->slots[size_t(scriptOfEngine[m])].value[0];
@@ -435,12 +431,9 @@ struct HostProgram::Impl {
     for (MapId m = 0; m < scriptOfEngine.size(); ++m) {
       host::HostMap &h = *hm.scriptMaps[size_t(scriptOfEngine[m])];
       std::set<int64_t> seqs;
-      for (auto &[k, e] : h.entries) {
-        int64_t have;
-        std::memcpy(&have, e.value.get(), 8);
-        if (have > consumedSeq[m])
-          seqs.insert(have);
-      }
+      for (const host::HostMap::Entry &e : h.slots)
+        if (e.present && int64_t(e.value[0]) > consumedSeq[m])
+          seqs.insert(int64_t(e.value[0]));
       for (int64_t s : seqs)
         readSlot(m, s);
     }
@@ -1039,12 +1032,11 @@ struct HostProgram::Impl {
       if (h.id < hm.scriptMaps.size() && !hm.spec.maps[h.id].windowed) {
         host::HostMap &m = *hm.scriptMaps[h.id];
         if (m.array || EK(h.kind) == EK::Zero) {
-          for (auto &[k, e] : m.entries)
-            std::memset(e.value.get(), 0, m.valueSize);
           for (auto &e : m.slots)
-            std::memset(e.value.get(), 0, m.valueSize);
+            if (e.present)
+              std::memset(e.value.get(), 0, m.valueSize);
         } else {
-          m.entries.clear();
+          m.clear();
         }
       }
       break;
@@ -1117,8 +1109,9 @@ struct HostProgram::Impl {
       if (any)
         entry(nullptr, v);
     } else {
-      for (auto &[k, e] : m.entries)
-        entry(reinterpret_cast<const uint8_t *>(k.data()), e.value.get());
+      for (uint32_t id = 0; id < m.slots.size(); ++id)
+        if (m.slots[id].present)
+          entry(m.keyOf(id), m.slots[id].value.get());
     }
     return true;
   }

@@ -11,10 +11,6 @@ namespace obs::host {
 namespace {
 constexpr uint64_t kNoExist = 1, kExist = 2; // BPF_NOEXIST, BPF_EXIST
 
-std::string_view keyView(const HostMap &m, const void *key) {
-  return {static_cast<const char *>(key), m.keySize};
-}
-
 void touch(HostMap &m, HostMap::Entry &e) {
   if (!m.windowed || !m.rt)
     return;
@@ -66,8 +62,10 @@ HostMap::Entry *HostMap::find(const void *key) {
     std::memcpy(&i, key, 4);
     return i < slots.size() ? &slots[i] : nullptr;
   }
-  auto it = entries.find(keyView(*this, key));
-  return it == entries.end() ? nullptr : &it->second;
+  uint32_t id = keys->find(key);
+  if (id >= slots.size() || !slots[id].present)
+    return nullptr;
+  return &slots[id];
 }
 
 int HostMap::update(const void *key, const void *value, uint64_t flags) {
@@ -75,13 +73,19 @@ int HostMap::update(const void *key, const void *value, uint64_t flags) {
   if (e && (flags & 3) == kNoExist)
     return -EEXIST;
   if (!e) {
-    if ((flags & 3) == kExist)
-      return -ENOENT;
-    if (entries.size() >= maxEntries)
+    if ((flags & 3) == kExist || array)
+      return array ? -E2BIG : -ENOENT;
+    if (live >= maxEntries)
       return -E2BIG;
-    Entry fresh;
-    fresh.value.reset(new uint64_t[words()]());
-    e = &entries.emplace(std::string(keyView(*this, key)), std::move(fresh)).first->second;
+    uint32_t id = keys->intern(key);
+    if (id >= slots.size())
+      slots.resize(id + 1);
+    e = &slots[id];
+    if (!e->value)
+      e->value.reset(new uint64_t[words()]());
+    e->present = true;
+    e->exemplar = {};
+    ++live;
   }
   std::memcpy(e->value.get(), value, valueSize);
   return 0;
@@ -90,11 +94,32 @@ int HostMap::update(const void *key, const void *value, uint64_t flags) {
 int HostMap::remove(const void *key) {
   if (array)
     return -EINVAL;
-  auto it = entries.find(keyView(*this, key));
-  if (it == entries.end())
+  uint32_t id = keys->find(key);
+  if (id >= slots.size() || !slots[id].present)
     return -ENOENT;
-  entries.erase(it);
+  erase(id);
   return 0;
+}
+
+void HostMap::erase(uint32_t id) {
+  if (array || id >= slots.size() || !slots[id].present)
+    return;
+  slots[id].present = false;
+  --live;
+}
+
+void HostMap::clear() {
+  for (uint32_t i = 0; i < slots.size(); ++i)
+    erase(i);
+}
+
+const uint8_t *HostMap::keyOf(uint32_t id) const {
+  static thread_local uint32_t index;
+  if (array) {
+    index = id;
+    return reinterpret_cast<const uint8_t *>(&index);
+  }
+  return keys->bytes(id);
 }
 
 HostRuntime::HostRuntime() = default;
@@ -105,8 +130,12 @@ HostMap &HostRuntime::addMap(HostMap m) {
   h.rt = this;
   if (h.array) {
     h.slots.resize(std::max<uint32_t>(1, h.maxEntries));
-    for (HostMap::Entry &e : h.slots)
+    for (HostMap::Entry &e : h.slots) {
       e.value.reset(new uint64_t[h.words()]());
+      e.present = true;
+    }
+  } else {
+    h.keys = std::make_unique<obs::window::KeyTable>(h.keySize);
   }
   return h;
 }
@@ -222,16 +251,13 @@ static int64_t obs_host_map_for_each(HostMap *m, int64_t (*cb)(void *, const voi
     }
     return n;
   }
-  std::vector<std::string> keys;
-  keys.reserve(m->entries.size());
-  for (const auto &[k, e] : m->entries)
-    keys.push_back(k);
-  for (const std::string &k : keys) {
-    HostMap::Entry *e = m->find(k.data());
-    if (!e)
+  // Entries added by the callback are not visited; deleted ones are skipped.
+  for (uint32_t id = 0, end = uint32_t(m->slots.size()); id < end; ++id) {
+    HostMap::Entry &e = m->slots[id];
+    if (!e.present)
       continue;
     ++n;
-    if (cb(m, k.data(), e->value.get(), ctx))
+    if (cb(m, m->keyOf(id), e.value.get(), ctx))
       break;
   }
   return n;

@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "runtime/window/key_table.h"
 #include "runtime/window/partials.h"
 
 #include <cstdint>
@@ -26,15 +27,15 @@ namespace obs::host {
 
 class HostRuntime;
 
-/// One map of the program (script map or fixed map), single CPU.
+/// One map of the program (script map or fixed map), single CPU. Hash
+/// maps intern their keys in a KeyTable (open addressing, dense ids in
+/// order of first insertion, so iteration is deterministic); a deleted
+/// entry keeps its id and is marked absent.
 struct HostMap {
   struct Entry {
     std::unique_ptr<uint64_t[]> value;
     obs_exemplar exemplar{}; ///< windowed maps: the latest event to touch it
-  };
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+    bool present = false;
   };
   std::string name;
   uint32_t keySize = 4, valueSize = 8, maxEntries = 1;
@@ -48,14 +49,20 @@ struct HostMap {
   /// §10.5), frozen after; -1: the latest event.
   int64_t exemplarThreshold = -1;
   uint64_t everyNs = 0; ///< windowed: slot length
-  std::unordered_map<std::string, Entry, Hash, std::equal_to<>> entries;
-  std::vector<Entry> slots; ///< arrays: maxEntries slots, key u32 index
+  std::unique_ptr<window::KeyTable> keys; ///< hash maps
+  std::vector<Entry> slots; ///< by key id (hash maps) or index (arrays)
+  uint32_t live = 0;        ///< present entries of a hash map
 
   uint32_t words() const { return (valueSize + 7) / 8 + 1; }
   Entry *find(const void *key);
   /// 0, or -EEXIST / -ENOENT / -E2BIG like the kernel.
   int update(const void *key, const void *value, uint64_t flags);
   int remove(const void *key);
+  /// Marks entry `id` absent.
+  void erase(uint32_t id);
+  void clear();
+  /// The key bytes of entry `id` (hash maps), its index (arrays).
+  const uint8_t *keyOf(uint32_t id) const;
 };
 
 /// A readable range of simulated kernel or user memory.
