@@ -284,6 +284,10 @@ mb() { python3 -c 'import sys
 try: print("%.0f" % (int(sys.argv[1]) / 1024))
 except ValueError: print(sys.argv[1] if sys.argv[1] else "-")' "$1"; }
 
+# Hand-written notes below this marker in OUT survive a rerun.
+NOTES_MARK='<!-- notes kept across reruns -->'
+NOTES=
+[ -f "$OUT" ] && NOTES=$(sed -n "/^$NOTES_MARK\$/,\$p" "$OUT")
 OBS_REV=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 CPU=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)
 {
@@ -356,5 +360,6 @@ CPU=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)
   echo
   echo "\"failed\": the tool could not run that one-liner in this run (see the log"
   echo "\`bench/run.sh\` prints on standard error)."
-} >"$OUT"
+  if [ -n "$NOTES" ]; then echo; echo "$NOTES"; fi
+} >"$OUT.tmp" && mv "$OUT.tmp" "$OUT"
 log "wrote $OUT"
