@@ -120,7 +120,7 @@ std::unique_ptr<HelperTarget> createHostHelpers(host::HostRuntime &rt) {
 
 bool lowerToHostModule(const CodegenInput &in, Diagnostics &diags, host::HostRuntime &rt,
                        const llvm::DataLayout &layout, const std::string &triple,
-                       HostModule &out) {
+                       HostModule &out, int filterPid) {
   out.context = std::make_unique<llvm::LLVMContext>();
   out.module = std::make_unique<llvm::Module>("obs_host", *out.context);
   llvm::Module &m = *out.module;
@@ -128,6 +128,7 @@ bool lowerToHostModule(const CodegenInput &in, Diagnostics &diags, host::HostRun
   m.setDataLayout(layout);
   CodegenOptions opts;
   opts.debugInfo = false; // BTF-shaped DWARF means nothing on the host
+  opts.filterPid = filterPid;
   auto helpers = createHostHelpers(rt);
   cg::Lowering lowering(m, *helpers, in, diags, opts, out.spec);
   if (!lowering.run())

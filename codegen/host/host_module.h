@@ -33,9 +33,10 @@ struct HostModule {
 
 /// Lowers every probe of the checked program for the host. False after
 /// reporting into `diags`.
+/// `filterPid` is -p PID, as for the kernel half.
 bool lowerToHostModule(const CodegenInput &in, Diagnostics &diags, host::HostRuntime &rt,
                        const llvm::DataLayout &layout, const std::string &triple,
-                       HostModule &out);
+                       HostModule &out, int filterPid = 0);
 
 /// The host HelperTarget: calls to host_runtime.cpp's functions, with `rt`
 /// passed as a constant.

@@ -180,7 +180,7 @@ struct HostProgram::Impl {
     CodegenInput in{sema.ast.program, sema.maps, sema.sources, &sema.params,
                     &sema.options.positional,
                     [this](const std::string &n) { return sema.catalog.btfType(n); }};
-    if (!lowerToHostModule(in, sema.diags, rt, jit->dataLayout(), jit->triple(), hm))
+    if (!lowerToHostModule(in, sema.diags, rt, jit->dataLayout(), jit->triple(), hm, opts.pid))
       return false;
     setupWindows();
     if (!setupAlerts(error))

@@ -27,6 +27,7 @@ class OutputFormat;
 
 struct HostProgramOptions {
   int verbose = 0; ///< -v: pending alerts, JIT compile time
+  int pid = 0;     ///< -p PID: probes run only for this process's events
 };
 
 class HostProgram {

@@ -32,6 +32,7 @@ int runTest(Compilation &c, std::ostream &out) {
   std::unique_ptr<output::OutputFormat> printer = output::makeOutput(o.format, out, std::cerr);
   HostProgramOptions ho;
   ho.verbose = o.verbose;
+  ho.pid = o.pid;
   std::string error;
   auto program = HostProgram::create(*c.sema, *c.catalog, *printer, ho, error);
   if (!program) {
