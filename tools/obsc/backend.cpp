@@ -12,6 +12,7 @@
 #include "runtime/output/format.h"
 #include "runtime/output/printer.h"
 #include "runtime/session.h"
+#include "tools/obsc/explain.h"
 
 #include <algorithm>
 #include <fstream>
@@ -80,6 +81,10 @@ int runBackEnd(Compilation &c, std::ostream &out) {
     return 1;
   if (!o.output.empty() && !writeFile(o.output, object->elf.data(), object->elf.size()))
     return 1;
+  if (o.explain) {
+    explainProgram(out, *c.sema, object->spec);
+    return 0;
+  }
   if (!o.dumps.empty() || ((!o.emitLLVM.empty() || !o.output.empty()) && !o.dryRun))
     return 0;
 
