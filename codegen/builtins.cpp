@@ -110,8 +110,13 @@ llvm::Value *Lowering::lowerIdentifier(Expr &e, Identifier &id) {
     return B.CreateSub(H.ktimeGetNs(B), loadStartNs());
   }
   if (n == "func") {
-    StringLit lit{funcName};
-    return lowerStringLit(e, lit);
+    // The traced function is fixed per program: a static symbol id.
+    uint64_t id = 0;
+    while (id < spec.symbols.size() && spec.symbols[id] != funcName)
+      ++id;
+    if (id == spec.symbols.size())
+      spec.symbols.push_back(funcName);
+    return B.getInt64(contract::kStaticSymbolBit | id);
   }
   if (n == "ppid") {
     const Type *task = in.record ? in.record("struct task_struct") : nullptr;
@@ -192,7 +197,17 @@ void Lowering::lowerPrintf(Expr &e, Call &c) {
   std::vector<llvm::Value *> vals;
   for (size_t i = 1; i < c.args.size(); ++i) {
     Expr *a = c.args[i];
-    llvm::Value *v = lowerExpr(a);
+    llvm::Value *v;
+    auto *fid = a->as<Identifier>();
+    Expr funcStr{a->range, ExprNode(StringLit{funcName}), nullptr};
+    if (fid && fid->name == "func") {
+      // printf("%s", func): the name itself, known here.
+      StringLit lit{funcName};
+      v = lowerStringLit(funcStr, lit);
+      a = &funcStr;
+    } else {
+      v = lowerExpr(a);
+    }
     if (!v)
       return;
     contract::FormatArg fa;

@@ -106,6 +106,10 @@ enum class ValueKind : uint8_t {
 /// >= max, bucket i in between [min + (i-1)*step, min + i*step).
 inline constexpr uint32_t kHistBuckets = 66;
 
+/// KSym/USym values with this bit set are not addresses but indices into
+/// ObjectSpec::symbols: `func` is known per program at compile time.
+inline constexpr uint64_t kStaticSymbolBit = 1ull << 63;
+
 /// The value of ntop(): an address family (AF_INET 2, AF_INET6 10) and the
 /// address bytes in network order (4 used for AF_INET).
 struct InetAddr {
@@ -119,7 +123,7 @@ struct KeyField {
   /// KStack/UStack: 8 bytes holding the stack id in kStacksMap (negative:
   /// the kernel could not take the stack).
   /// KSym, Inet: as in FormatArg; map dumps turn them into String parts.
-  enum class Kind : uint8_t { Int, Uint, String, KStack, UStack, KSym, Inet };
+  enum class Kind : uint8_t { Int, Uint, String, KStack, UStack, KSym, Inet, USym };
   Kind kind = Kind::Uint;
   uint32_t offset = 0;
   uint32_t size = 8;
@@ -193,6 +197,7 @@ struct ObjectSpec {
   std::vector<ProgramSpec> programs;
   std::vector<MapSpec> maps; ///< script maps; index = map id in records
   std::vector<PrintfSpec> formats;
+  std::vector<std::string> symbols; ///< static symbols (kStaticSymbolBit)
   uint32_t ringbufBytes = kDefaultRingbufBytes;
 };
 

@@ -47,8 +47,8 @@ void flattenKey(const Type *t, uint32_t &offset, std::vector<contract::KeyField>
   if (t && t->kind == TypeKind::Stack) {
     f.kind = t->isUser ? K::UStack : K::KStack;
     f.size = 8;
-  } else if (t && t->kind == TypeKind::Symbol && !t->isUser) {
-    f.kind = K::KSym;
+  } else if (t && t->kind == TypeKind::Symbol) {
+    f.kind = t->isUser ? K::USym : K::KSym;
     f.size = 8;
   } else if (t && t->kind == TypeKind::Inet) {
     f.kind = K::Inet;

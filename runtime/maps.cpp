@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 namespace obs {
@@ -44,6 +45,21 @@ int64_t i64At(const uint8_t *p) {
   return v;
 }
 
+const std::vector<std::string> *gSymbols = nullptr; // of the map being read
+
+std::string symbolText(uint64_t v, bool kernel) {
+  if (v & contract::kStaticSymbolBit) {
+    uint64_t i = v & ~contract::kStaticSymbolBit;
+    if (gSymbols && i < gSymbols->size())
+      return (*gSymbols)[i];
+  }
+  if (kernel)
+    return kernelSymbol(v);
+  char buf[32];
+  snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
 std::vector<KeyPart> decodeParts(const std::vector<contract::KeyField> &fields,
                                  const uint8_t *key, int stacksFd) {
   std::vector<KeyPart> parts;
@@ -53,7 +69,9 @@ std::vector<KeyPart> decodeParts(const std::vector<contract::KeyField> &fields,
     case contract::KeyField::Kind::Int: parts.push_back(KeyPart::ofInt(i64At(p))); break;
     case contract::KeyField::Kind::Uint: parts.push_back(KeyPart::ofUint(uint64_t(i64At(p)))); break;
     case contract::KeyField::Kind::KSym:
-      parts.push_back(KeyPart::ofString(kernelSymbol(uint64_t(i64At(p)))));
+    case contract::KeyField::Kind::USym:
+      parts.push_back(KeyPart::ofString(
+          symbolText(uint64_t(i64At(p)), f.kind == contract::KeyField::Kind::KSym)));
       break;
     case contract::KeyField::Kind::Inet:
       parts.push_back(KeyPart::ofString(inetToString(p)));
@@ -142,7 +160,8 @@ bool mergeValue(const contract::MapSpec &spec, const uint8_t *vals, int ncpu, si
 } // namespace
 
 bool readMap(int fd, const contract::MapSpec &spec, MapDump &out, std::string &error,
-             int stacksFd) {
+             int stacksFd, const contract::ObjectSpec *object) {
+  gSymbols = object ? &object->symbols : nullptr;
   out = MapDump{};
   out.name = spec.name;
   out.kind = dumpKind(spec.kind);
@@ -196,7 +215,7 @@ std::vector<MapDump> readAllMaps(const Loader &loader, std::string &error) {
     if (fd < 0)
       continue;
     MapDump d;
-    if (!readMap(fd, m, d, error, loader.mapFd(contract::kStacksMap)))
+    if (!readMap(fd, m, d, error, loader.mapFd(contract::kStacksMap), &loader.spec()))
       continue;
     out.push_back(std::move(d));
   }

@@ -78,8 +78,9 @@ struct MapDump {
 /// Reads one map through its fd, merging per-CPU values. False with
 /// `error` when the kernel refuses a read.
 /// `stacksFd`: the obs_stacks map, to resolve kstack/ustack keys (or -1).
+/// `object`: for static symbols (`func`) in keys.
 bool readMap(int fd, const contract::MapSpec &spec, MapDump &out, std::string &error,
-             int stacksFd = -1);
+             int stacksFd = -1, const contract::ObjectSpec *object = nullptr);
 
 class Loader;
 /// Every script map of a loaded object, in map-table order.

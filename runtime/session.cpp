@@ -160,7 +160,7 @@ RunResult runSession(contract::BpfObject object, const RunOptions &opt, RunHooks
       std::string e;
       if (EK(h.kind) == EK::Print) {
         MapDump d;
-        if (readMap(fd, m, d, e) && hooks.printMap)
+        if (readMap(fd, m, d, e, loader.mapFd(contract::kStacksMap), &spec) && hooks.printMap)
           hooks.printMap(d);
       } else if (EK(h.kind) == EK::Clear) {
         clearMap(fd, m, e);
