@@ -109,7 +109,6 @@ const Type *checkPrintf(CallSite &s) {
   checkFormat(s.ctx, s.node, s.args, 1);
   return s.ctx.types.voidType();
 }
-const Type *checkVoid(CallSite &s) { return s.ctx.types.voidType(); }
 const Type *checkTime(CallSite &s) {
   if (!s.args.empty())
     expectStringLiteral(s, 0);

@@ -1,11 +1,15 @@
-//===- frontend_fuzz.cpp - libFuzzer target for the lexer and parser ------===//
+//===- frontend_fuzz.cpp - libFuzzer target for the whole front end -------===//
 //
-// Arbitrary bytes through dumpTokens, parseSource and dumpAST. The front end
-// must report, never crash, leak or hit undefined behaviour.
+// Arbitrary bytes through dumpTokens, parseSource and dumpAST, then, when the
+// parse succeeds, every semantic pass against the hermetic type inputs (the
+// small BTF and the fake tracefs of test/lit/Inputs). The front end must
+// report, never crash, leak or hit undefined behaviour.
 //
 //===----------------------------------------------------------------------===//
 #include "lang/grammar/parser.h"
 #include "lang/grammar/visitor.h"
+#include "lang/sema/catalog/catalog.h"
+#include "lang/sema/sema.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -84,6 +88,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     __builtin_trap();
   RangeCheck(uint32_t(size)).visit(ctx.program);
   obs::dumpAST(null, sm, ctx.program);
+  diags.print(null, sm);
+  if (!ok)
+    return 0;
+  obs::TypeTable types;
+  obs::CatalogOptions co;
+  co.btfPath = OBS_FUZZ_BTF;
+  co.tracefsDir = OBS_FUZZ_TRACEFS;
+  co.kallsymsPath = "/dev/null";
+  obs::ProbeCatalog catalog(types, co);
+  obs::SemaOptions so;
+  so.positional = {"10ms", "comm"};
+  obs::SemaContext sema{ctx, sm, diags, types, catalog, so, {}, {}, {}, {}};
+  bool checked = obs::runSema(sema);
+  if (checked == diags.hasErrors())
+    __builtin_trap();
+  if (checked)
+    obs::dumpTypes(null, sema);
   diags.print(null, sm);
   return 0;
 }
