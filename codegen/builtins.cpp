@@ -37,8 +37,60 @@ llvm::Value *Lowering::loadCtxField(uint32_t offset, const Type *t) {
   return extend(ld, t);
 }
 
+static int ptRegsOffset(const std::string &field) {
+  static const char *names[] = {"r15", "r14", "r13", "r12", "bp", "bx", "r11", "r10", "r9", "r8",
+                                "ax",  "cx",  "dx",  "si",  "di", "orig_ax", "ip", "cs",
+                                "flags", "sp", "ss"};
+  for (int i = 0; i < int(std::size(names)); ++i)
+    if (field == names[i])
+      return 8 * i;
+  return -1;
+}
+
+llvm::Value *Lowering::usdtArg(const UsdtArgument &a) {
+  auto reg = [&](const std::string &r) -> llvm::Value * {
+    int off = ptRegsOffset(ptRegsField(r));
+    if (off < 0)
+      return nullptr;
+    return B.CreateLoad(B.getInt64Ty(), bytePtr(ctx, uint32_t(off)));
+  };
+  Type t;
+  t.kind = TypeKind::Integer;
+  t.bits = 8 * a.size;
+  t.isSigned = a.isSigned;
+  switch (a.kind) {
+  case UsdtArgument::Kind::Constant:
+    return B.getInt64(uint64_t(a.value));
+  case UsdtArgument::Kind::Register: {
+    llvm::Value *v = reg(a.reg);
+    return v ? truncateTo(v, &t) : nullptr;
+  }
+  case UsdtArgument::Kind::Memory: {
+    if (!a.symbol.empty())
+      return nullptr;
+    llvm::Value *base = reg(a.reg);
+    if (!base)
+      return nullptr;
+    llvm::Value *addr = B.CreateAdd(base, B.getInt64(uint64_t(a.value)));
+    if (!a.indexReg.empty()) {
+      llvm::Value *idx = reg(a.indexReg);
+      if (!idx)
+        return nullptr;
+      addr = B.CreateAdd(addr, B.CreateMul(idx, B.getInt64(a.scale)));
+    }
+    llvm::Value *tmp = allocI64("usdtarg");
+    B.CreateStore(B.getInt64(0), tmp);
+    H.probeRead(B, tmp, a.size, B.CreateIntToPtr(addr, B.getPtrTy()), HelperTarget::Space::User);
+    return truncateTo(B.CreateLoad(B.getInt64Ty(), tmp), &t);
+  }
+  }
+  return nullptr;
+}
+
 llvm::Value *Lowering::ctxArg(unsigned index) {
   using AK = contract::AttachKind;
+  if (!usdtArgs.empty() || (attachKind == AK::Uprobe && false))
+    return index < usdtArgs.size() ? usdtArg(usdtArgs[index]) : nullptr;
   switch (attachKind) {
   case AK::Kprobe:
   case AK::Kretprobe:

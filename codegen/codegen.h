@@ -11,6 +11,7 @@
 #include "codegen/contract.h"
 #include "lang/grammar/ast.h"
 #include "lang/sema/catalog/catalog.h"
+#include "lang/sema/catalog/elf_symbols.h"
 #include "lang/sema/sema.h"
 #include "lang/support/diagnostics.h"
 
@@ -44,6 +45,8 @@ struct CodegenInput {
   /// Number of parameters of a kernel function (fexit `retval` follows
   /// them in the context), or -1 when unknown.
   std::function<int(const std::string &func)> functionArgCount;
+  /// USDT probes (.note.stapsdt) of a binary, or null.
+  std::function<const std::vector<UsdtProbe> *(const std::string &binary)> usdtProbes;
 };
 
 struct CodegenOptions {
@@ -83,6 +86,10 @@ inline std::optional<contract::BpfObject> compileToBpf(SemaContext &sema,
                     std::string err;
                     auto sig = sema.catalog.kernelFunction(f, err);
                     return sig ? int(sig->params.size()) : -1;
+                  },
+                  [&sema](const std::string &binary) {
+                    std::string err;
+                    return sema.catalog.usdtProbes(binary, err);
                   }};
   return compileToBpf(in, sema.diags, opts, dumps);
 }

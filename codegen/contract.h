@@ -184,6 +184,7 @@ struct ProgramSpec {
   std::string func;    ///< tracepoint event, function, raw tracepoint
   uint64_t offset = 0; ///< uprobe/kprobe offset (or address for uprobes)
   bool hasAddress = false;
+  uint64_t usdtSemaphore = 0; ///< usdt: the semaphore's address (0: none)
   // PerfEvent
   uint32_t perfType = 0;   ///< PERF_TYPE_SOFTWARE, PERF_TYPE_HARDWARE
   uint64_t perfConfig = 0; ///< PERF_COUNT_SW_CPU_CLOCK ...

@@ -63,7 +63,9 @@ public:
   bool run();
 
   //===-- probes.cpp -------------------------------------------------===//
-  void lowerProbe(Probe &p, AttachPoint &ap, const std::string &expansion);
+  void lowerProbe(Probe &p, AttachPoint &ap, const std::string &expansion,
+                  const UsdtProbe *usdt = nullptr);
+  llvm::Value *usdtArg(const UsdtArgument &a);
   bool describeAttach(const AttachPoint &ap, const std::string &expansion,
                       contract::ProgramSpec &prog);
 
@@ -182,6 +184,7 @@ public:
   contract::AttachKind attachKind = contract::AttachKind::Begin;
   std::string probeName; ///< the `probe` builtin: the concrete attach point
   std::string funcName;  ///< the `func` builtin: the traced function or event
+  std::vector<UsdtArgument> usdtArgs; ///< the arguments of the usdt site being lowered
   unsigned paramDepth = 0;
   std::map<std::string, VarSlot> vars;
   llvm::BasicBlock *exitBlock = nullptr; ///< `return;` jumps here

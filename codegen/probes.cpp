@@ -172,16 +172,34 @@ bool Lowering::describeAttach(const AttachPoint &ap, const std::string &expansio
     return true;
   }
   case ProbeKind::Usdt:
-    error(ap.range, "usdt probes are not lowered yet");
-    return false;
+    // One uprobe per note site; lowerProbe fills the offset.
+    p.kind = AK::Uprobe;
+    p.section = "uprobe";
+    p.hasAddress = true;
+    return true;
   }
   return false;
 }
 
-void Lowering::lowerProbe(Probe &probe, AttachPoint &ap, const std::string &expansion) {
+void Lowering::lowerProbe(Probe &probe, AttachPoint &ap, const std::string &expansion,
+                          const UsdtProbe *usdt) {
   contract::ProgramSpec ps;
   if (!describeAttach(ap, expansion, ps))
     return;
+  usdtArgs.clear();
+  if (usdt) {
+    ps.offset = usdt->fileOffset;
+    ps.func = usdt->name;
+    std::string err;
+    usdtArgs = usdt->parseArguments(err);
+    if (!err.empty()) {
+      error(ap.range, "cannot read the arguments of usdt probe " + usdt->provider + ":" +
+                          usdt->name + ": " + err);
+      return;
+    }
+    if (usdt->semaphore)
+      ps.usdtSemaphore = usdt->semaphore;
+  }
   ps.name = "obs_p" + std::to_string(spec.programs.size()) + "_" +
             sanitize(ps.func.empty() ? ps.section.substr(0, ps.section.find('/')) : ps.func);
   attachKind = ps.kind;
@@ -257,6 +275,19 @@ bool Lowering::run() {
   lic->setSection("license");
   for (Probe *p : in.program.probes)
     for (AttachPoint *ap : p->points) {
+      if (ap->kind == ProbeKind::Usdt) {
+        const std::vector<UsdtProbe> *all = in.usdtProbes ? in.usdtProbes(ap->target) : nullptr;
+        size_t sites = 0;
+        if (all)
+          for (const UsdtProbe &u : *all)
+            if (u.name == ap->func && (ap->provider.empty() || u.provider == ap->provider)) {
+              lowerProbe(*p, *ap, "", &u);
+              ++sites;
+            }
+        if (!sites)
+          error(ap->range, "no usdt probe " + ap->provider + ":" + ap->func + " in " + ap->target);
+        continue;
+      }
       if (ap->expansions.empty())
         lowerProbe(*p, *ap, "");
       else
