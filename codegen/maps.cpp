@@ -163,7 +163,13 @@ MapState *Lowering::mapState(const std::string &refName, SourceRange where) {
     return nullptr;
   }
   ms.perCpu = aggregation;
-  if (mi.window.present()) {
+  if (!aggregation && mi.keys.empty() && !mi.window.present()) {
+    // A keyless plain value lives in a hash under key 0, so that clear()
+    // and delete() can remove it (an array slot always exists).
+    ms.isArray = false;
+    ms.keySize = 4;
+    ms.maxEntries = 1;
+  } else if (mi.window.present()) {
     ms.windowed = true;
     ms.perCpu = true;
     ms.isArray = false;
@@ -342,6 +348,13 @@ llvm::Value *Lowering::buildKey(MapState &m, MapRef &ref) {
   std::vector<std::pair<llvm::Value *, const Type *>> parts;
   for (Expr *k : ref.keys)
     parts.push_back({lowerExpr(k), k->type});
+  if (ref.keys.empty()) { // keyless hash: key u32 0
+    llvm::IRBuilder<> eb(entryBlock, entryBlock->begin());
+    auto *k = eb.CreateAlloca(B.getInt32Ty(), nullptr, "key0h");
+    stackUsed += 4;
+    B.CreateStore(B.getInt32(0), k);
+    return k;
+  }
   llvm::Value *key = allocMem(ms.keySize, "key");
   bool hasString = false;
   for (const auto &f : ms.key)

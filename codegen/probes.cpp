@@ -237,7 +237,12 @@ void Lowering::lowerProbe(Probe &probe, AttachPoint &ap, const std::string &expa
 
   B.SetInsertPoint(bodyBlock);
   setLocation(probe.range);
-  if (opts.filterPid > 0) {
+  // -p filters events by process; timers (profile, interval) and BEGIN/END
+  // are not events of a process.
+  bool processEvent = ps.kind != contract::AttachKind::PerfEvent &&
+                      ps.kind != contract::AttachKind::Begin &&
+                      ps.kind != contract::AttachKind::End;
+  if (opts.filterPid > 0 && processEvent) {
     auto *go = llvm::BasicBlock::Create(C, "pid.ok", fn);
     llvm::Value *pid = B.CreateLShr(H.getCurrentPidTgid(B), 32);
     B.CreateCondBr(B.CreateICmpEQ(pid, B.getInt64(uint64_t(opts.filterPid))), go, exitBlock);

@@ -183,7 +183,12 @@ bool readMap(int fd, const contract::MapSpec &spec, MapDump &out, std::string &e
       return false;
     }
     MapEntry e;
-    if (mergeValue(spec, vals.data(), ncpu, stride, e.value, stacksFd))
+    // A keyless aggregation that never saw an event (or was cleared) has
+    // no entry, as a hash map would not.
+    bool touched = false;
+    for (uint8_t b : vals)
+      touched |= b != 0;
+    if (touched && mergeValue(spec, vals.data(), ncpu, stride, e.value, stacksFd))
       out.entries.push_back(std::move(e));
     return true;
   }
