@@ -348,7 +348,7 @@ llvm::Value *Lowering::buildKey(MapState &m, MapRef &ref) {
   std::vector<std::pair<llvm::Value *, const Type *>> parts;
   for (Expr *k : ref.keys)
     parts.push_back({lowerExpr(k), k->type});
-  if (ref.keys.empty()) { // keyless hash: key u32 0
+  if (ref.keys.empty() && !ms.windowed) { // keyless hash: key u32 0 (windowed: the slot index)
     llvm::IRBuilder<> eb(entryBlock, entryBlock->begin());
     auto *k = eb.CreateAlloca(B.getInt32Ty(), nullptr, "key0h");
     stackUsed += 4;
