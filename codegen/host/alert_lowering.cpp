@@ -7,6 +7,9 @@
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Module.h>
 
+#include <cstring>
+#include <functional>
+
 namespace obs {
 namespace {
 
@@ -620,7 +623,7 @@ bool lowerAlertBody(llvm::Module &m, const AlertPlan &plan, const std::string &n
 }
 
 bool planAlert(const Alert &alert, const AlertInfo &info, const MapKeyLayout &layout,
-               AlertPlan &plan, std::string &error) {
+               SemaContext &sema, AlertPlan &plan, std::string &error) {
   plan.alert = &alert;
   plan.info = &info;
   plan.primary = info.map;
@@ -638,6 +641,36 @@ bool planAlert(const Alert &alert, const AlertInfo &info, const MapKeyLayout &la
   }
   std::map<std::string, KeyVariable> bound;
   bindKeys(alert.cond, plan, *primary, bound);
+  // Constant key parts of the first read of the primary map.
+  std::function<const MapRef *(const Expr *)> firstRead = [&](const Expr *e) -> const MapRef * {
+    if (!e)
+      return nullptr;
+    if (auto *m = e->as<MapRef>(); m && mapKeyName(m->name) == plan.primary)
+      return m;
+    const MapRef *found = nullptr;
+    children(e, [&](const Expr *c) {
+      if (!found)
+        found = firstRead(c);
+    });
+    return found;
+  };
+  if (const MapRef *m = firstRead(alert.cond))
+    for (size_t i = 0; i < m->keys.size() && i < primary->key.size(); ++i) {
+      if (m->keys[i]->is<Variable>())
+        continue;
+      auto c = evaluateConstant(sema, m->keys[i]);
+      if (!c)
+        continue;
+      const contract::KeyField &f = primary->key[i];
+      std::vector<uint8_t> bytes(f.size, 0);
+      if (c->isString)
+        std::memcpy(bytes.data(), c->text.data(), std::min<size_t>(c->text.size(), f.size ? f.size - 1 : 0));
+      else {
+        int64_t x = int64_t(c->value);
+        std::memcpy(bytes.data(), &x, std::min<uint32_t>(8, f.size));
+      }
+      plan.primaryConstants.push_back({f.offset, std::move(bytes)});
+    }
   for (const std::string &v : info.keyVariables) {
     auto it = bound.find(v);
     if (it == bound.end()) {

@@ -66,6 +66,9 @@ struct AlertPlan {
   std::string primary;               ///< "@forks"
   std::vector<std::string> mapsRead; ///< distinct, primary first
   std::vector<KeyVariable> keyVars;  ///< in AlertInfo order
+  /// `@m[$a, 1]`: constant parts of the primary map's key; instances whose
+  /// key differs there are not this alert's (spec §10.2).
+  std::vector<std::pair<uint32_t, std::vector<uint8_t>>> primaryConstants;
   const Expr *peakExpr = nullptr;    ///< left operand of the first comparison
   bool peakIsMin = false;
   std::string function;              ///< "obs_alert_N"
@@ -79,7 +82,7 @@ using MapEngineId = std::function<int(const std::string &name)>;
 /// Finds the maps, key variables and peak operand of `alert`. False with
 /// `error` when the alert uses something the host target cannot evaluate.
 bool planAlert(const Alert &alert, const AlertInfo &info, const MapKeyLayout &layout,
-               AlertPlan &plan, std::string &error);
+               SemaContext &sema, AlertPlan &plan, std::string &error);
 
 /// Emits plan.function into `m`. False with `error`.
 bool lowerAlertCondition(llvm::Module &m, const AlertPlan &plan, SemaContext &sema,

@@ -13,6 +13,7 @@
 
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
+#include <llvm/Support/raw_ostream.h>
 
 #include <algorithm>
 #include <cstring>
@@ -177,9 +178,21 @@ struct HostProgram::Impl {
       if (parent && tgid)
         rt.setTaskLayout(task->size, parent->offset, tgid->offset);
     }
-    CodegenInput in{sema.ast.program, sema.maps, sema.sources, &sema.params,
+    // No alerts: the host runtime captures exemplars itself (latest, or the
+    // crossing of a threshold), so the kernel's exemplar maps are not made.
+    CodegenInput in{sema.ast.program,
+                    sema.maps,
+                    sema.sources,
+                    &sema.params,
                     &sema.options.positional,
-                    [this](const std::string &n) { return sema.catalog.btfType(n); }};
+                    [this](const std::string &n) { return sema.catalog.btfType(n); },
+                    nullptr,
+                    [this](const std::string &f) {
+                      std::string err;
+                      auto sig = sema.catalog.kernelFunction(f, err);
+                      return sig ? int(sig->params.size()) : -1;
+                    },
+                    nullptr};
     if (!lowerToHostModule(in, sema.diags, rt, jit->dataLayout(), jit->triple(), hm, opts.pid))
       return false;
     setupWindows();
@@ -190,6 +203,10 @@ struct HostProgram::Impl {
     syms.push_back({"obs_host_alert_emit", reinterpret_cast<void *>(&alertEmitThunk)});
     if (!jit->defineAbsolute(syms, error))
       return false;
+    if (opts.dumpIr) {
+      llvm::raw_string_ostream os(*opts.dumpIr);
+      hm.module->print(os, nullptr);
+    }
     if (!jit->addModule(std::move(hm.module), std::move(hm.context), error))
       return false;
     if (!bindPrograms(error))
@@ -319,7 +336,7 @@ struct HostProgram::Impl {
     for (size_t i = 0; i < alertAsts.size() && i < sema.alerts.size(); ++i) {
       auto run = std::make_unique<AlertRun>();
       run->plan.function = "obs_alert_" + std::to_string(i);
-      if (!planAlert(*alertAsts[i], sema.alerts[i], layout, run->plan, error))
+      if (!planAlert(*alertAsts[i], sema.alerts[i], layout, sema, run->plan, error))
         return false;
       if (!lowerAlertCondition(*hm.module, run->plan, sema, layout, ids, error))
         return false;
@@ -345,6 +362,9 @@ struct HostProgram::Impl {
         c.reader = this;
         c.key = eng.map(primary).keys().keySize() ? eng.map(primary).keys().bytes(key) : nullptr;
         window::AlertEval ev;
+        for (const auto &[off, bytes] : r->plan.primaryConstants)
+          if (c.key && std::memcmp(c.key + off, bytes.data(), bytes.size()) != 0)
+            return ev; // not an instance of this alert: @m[$a, 1] and key (a, 2)
         ev.holds = r->cond(&c) != 0;
         ev.value = c.value;
         return ev;
@@ -465,7 +485,8 @@ struct HostProgram::Impl {
   std::optional<double> readWindow(MapId m, const uint8_t *key, WindowRead what,
                                    uint64_t horizon) {
     const window::WindowResult &w = engine.lastWindow(m);
-    KeyId k = key ? engine.map(m).keys().find(key) : engine.map(m).keys().find(nullptr);
+    static const uint8_t none = 0; // keyless maps: the table ignores the bytes
+    KeyId k = engine.map(m).keys().find(key ? key : &none);
     switch (what) {
     case WindowRead::R2: return window::readWindowR2(w, k);
     case WindowRead::Predict: return window::readWindowPredict(w, k, horizon);
@@ -1027,6 +1048,27 @@ struct HostProgram::Impl {
     case EK::Print:
       printMap(h.id);
       break;
+    case EK::Join:
+      // join(argv[, sep]): kJoinArgs strings after the header, empty after
+      // the last; the separator is the format.
+      if (h.id < hm.spec.formats.size()) {
+        std::string text;
+        const char *p = reinterpret_cast<const char *>(rec + sizeof h);
+        for (uint32_t i = 0; i < contract::kJoinArgs; ++i) {
+          size_t off = sizeof h + size_t(i) * contract::kJoinArgSize;
+          if (off + contract::kJoinArgSize > size)
+            break;
+          const char *a = p + size_t(i) * contract::kJoinArgSize;
+          size_t n = strnlen(a, contract::kJoinArgSize);
+          if (n == 0)
+            break;
+          if (i)
+            text += hm.spec.formats[h.id].format;
+          text.append(a, n);
+        }
+        out.printPrintf(text + "\n");
+      }
+      break;
     case EK::Clear:
     case EK::Zero:
       if (h.id < hm.scriptMaps.size() && !hm.spec.maps[h.id].windowed) {
@@ -1163,8 +1205,9 @@ std::unique_ptr<HostProgram> HostProgram::create(SemaContext &sema, ProbeCatalog
                                                  const HostProgramOptions &opts,
                                                  std::string &error) {
   auto impl = std::make_unique<Impl>(sema, catalog, out, opts);
-  if (!impl->setup(error))
+  if (!impl->setup(error)) {
     return nullptr;
+  }
   return std::unique_ptr<HostProgram>(new HostProgram(std::move(impl)));
 }
 

@@ -28,6 +28,7 @@ class OutputFormat;
 struct HostProgramOptions {
   int verbose = 0; ///< -v: pending alerts, JIT compile time
   int pid = 0;     ///< -p PID: probes run only for this process's events
+  std::string *dumpIr = nullptr; ///< --dump=ir: the host module, before O2
 };
 
 class HostProgram {

@@ -33,8 +33,18 @@ int runTest(Compilation &c, std::ostream &out) {
   HostProgramOptions ho;
   ho.verbose = o.verbose;
   ho.pid = o.pid;
+  std::string ir;
+  bool dumpIr = std::find(o.dumps.begin(), o.dumps.end(), "ir") != o.dumps.end();
+  if (dumpIr)
+    ho.dumpIr = &ir;
   std::string error;
   auto program = HostProgram::create(*c.sema, *c.catalog, *printer, ho, error);
+  if (dumpIr) {
+    // `obsc test --dump=ir`: the host module (probe bodies, alert
+    // conditions and bodies), then stop.
+    out << ir;
+    return program ? 0 : 1;
+  }
   if (!program) {
     if (c.diags.hasErrors())
       c.diags.print(std::cerr, c.sources);
