@@ -12,6 +12,9 @@
 #include <ctime>
 #include <mutex>
 #include <sstream>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -135,6 +138,32 @@ void parseVerifierLog(const std::string &log, LoadError &e) {
       break;
     }
   }
+}
+
+/// The file offset of virtual address `vaddr` in ELF `path` (through its
+/// PT_LOAD segments), or 0.
+uint64_t fileOffsetOf(const std::string &path, uint64_t vaddr) {
+  if (elf_version(EV_CURRENT) == EV_NONE)
+    return 0;
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  uint64_t result = 0;
+  if (Elf *e = elf_begin(fd, ELF_C_READ, nullptr)) {
+    size_t n = 0;
+    if (elf_getphdrnum(e, &n) == 0)
+      for (size_t i = 0; i < n; ++i) {
+        GElf_Phdr ph;
+        if (gelf_getphdr(e, int(i), &ph) && ph.p_type == PT_LOAD && vaddr >= ph.p_vaddr &&
+            vaddr < ph.p_vaddr + ph.p_filesz) {
+          result = vaddr - ph.p_vaddr + ph.p_offset;
+          break;
+        }
+      }
+    elf_end(e);
+  }
+  ::close(fd);
+  return result;
 }
 
 int perfEventOpen(perf_event_attr *attr, pid_t pid, int cpu) {
@@ -312,6 +341,8 @@ bool Loader::attachOne(const contract::ProgramSpec &p, bpf_program *prog, std::s
     size_t offset = p.offset;
     if (!p.hasAddress && !p.func.empty())
       uo.func_name = p.func.c_str(); // libbpf resolves the ELF symbol to a file offset
+    if (p.usdtSemaphore) // the kernel counts the USDT semaphore up while attached
+      uo.ref_ctr_offset = fileOffsetOf(p.target, p.usdtSemaphore);
     link = bpf_program__attach_uprobe_opts(prog, -1, p.target.c_str(), offset, &uo);
     break;
   }
