@@ -185,6 +185,8 @@ RunResult runSession(contract::BpfObject object, const RunOptions &opt, RunHooks
     r.exitCode = 1;
     return r;
   }
+  if (hooks.loaded)
+    hooks.loaded();
   if (!loader.runBegin(err)) {
     r.error = err;
     r.exitCode = 1;

@@ -42,6 +42,8 @@ struct RunHooks {
   /// After END, before the object closes: read what is left (the last
   /// slots of windowed maps: readWindowSlot with loader.mapFd(spec.bpfName)).
   std::function<void(const Loader &loader)> atExit;
+  /// Loaded and verified; BEGIN runs next.
+  std::function<void()> loaded;
   /// Attached: the run has started (start-up time ends here).
   std::function<void(size_t links)> attached;
   /// The run is over: END has run; the exit dump of maps follows.

@@ -129,7 +129,9 @@ int runBackEnd(Compilation &c, std::ostream &out) {
     printer->printPrintf(t);
     out.flush();
   };
-  hooks.attached = [&](size_t) {
+  // bpftrace prints the banner before BEGIN runs, so that a program that
+  // exits in BEGIN still shows it.
+  hooks.loaded = [&] {
     printer->printAttached(probes);
     out.flush();
   };
