@@ -62,6 +62,10 @@ int runBackEnd(Compilation &c, std::ostream &out) {
   const Options &o = c.options;
   CodegenOptions co;
   co.filterPid = o.pid;
+  if (o.ringbufBytes)
+    co.ringbufBytes = o.ringbufBytes;
+  if (o.mapEntries)
+    co.mapEntries = o.mapEntries;
   std::string ir, bpf;
   CodegenDumps dumps;
   if (wants(o, "ir") || !o.emitLLVM.empty())

@@ -31,6 +31,8 @@ void printUsage() {
       "  --btf FILE          read kernel types from FILE, not the running kernel\n"
       "  --tracefs DIR       read tracepoints from DIR, not /sys/kernel/tracing\n"
       "  --unsafe            allow system() and signal()\n"
+      "  --ringbuf-size N    ring buffer bytes, a power of two (default 1MB)\n"
+      "  --map-size N        keys per map (default 10240)\n"
       "  -v                  verbose\n"
       "  -h, --help          this message\n",
       stdout);
@@ -123,6 +125,27 @@ std::optional<Options> parseOptions(int argc, char **argv, std::string &error) {
       size_t e = p.find('=');
       if (e == std::string::npos || e == 0) { error = "--param needs NAME=VALUE, not '" + p + "'"; return std::nullopt; }
       o.params[p.substr(0, e)] = p.substr(e + 1);
+    } else if (a == "--ringbuf-size" || eq("--ringbuf-size") || a == "--map-size" ||
+               eq("--map-size")) {
+      bool ring = a.rfind("--ringbuf-size", 0) == 0;
+      std::string v;
+      if (auto x = eq(ring ? "--ringbuf-size" : "--map-size")) v = *x;
+      else { auto w = value(ring ? "--ringbuf-size" : "--map-size"); if (!w) return std::nullopt; v = *w; }
+      char *end = nullptr;
+      unsigned long long n = std::strtoull(v.c_str(), &end, 10);
+      std::string unit = end ? end : "";
+      if (unit == "K" || unit == "KB") n <<= 10;
+      else if (unit == "M" || unit == "MB") n <<= 20;
+      else if (!unit.empty()) n = 0;
+      if (ring && (n < 4096 || n > (1ull << 30) || (n & (n - 1)))) {
+        error = "--ringbuf-size must be a power of two from 4096 (4KB) to 1GB, not '" + v + "'";
+        return std::nullopt;
+      }
+      if (!ring && (n == 0 || n > (1ull << 24))) {
+        error = "--map-size must be a number of keys from 1 to 16777216, not '" + v + "'";
+        return std::nullopt;
+      }
+      (ring ? o.ringbufBytes : o.mapEntries) = static_cast<uint32_t>(n);
     } else if (a == "--dry-run") {
       o.dryRun = true;
     } else if (a == "--explain") {

@@ -3,6 +3,7 @@
 
 #include <map>
 #include <optional>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,8 @@ struct Options {
   std::string events;        ///< --events FILE (obsc test)
   std::string stream;        ///< --stream SPEC (obsc test)
   std::map<std::string, std::string> params; ///< --param name=value
+  uint32_t ringbufBytes = 0; ///< --ringbuf-size (0: the default, 1 MB)
+  uint32_t mapEntries = 0;   ///< --map-size (0: the default, 10240 keys)
   int pid = 0;               ///< -p PID
   bool dryRun = false;
   bool explain = false;
