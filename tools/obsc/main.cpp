@@ -5,8 +5,27 @@
 #include "tools/obsc/test_command.h"
 
 #include <iostream>
+#include <linux/capability.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 using namespace obs;
+
+/// Tracing loads BPF programs and opens perf events: root, or CAP_BPF with
+/// CAP_PERFMON (CAP_SYS_ADMIN also does). Empty when we have them.
+static std::string missingPrivileges() {
+  if (geteuid() == 0)
+    return "";
+  __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2] = {};
+  if (syscall(SYS_capget, &hdr, data) == 0) {
+    auto has = [&](int cap) { return (data[cap / 32].effective >> (cap % 32)) & 1; };
+    if (has(CAP_SYS_ADMIN) || (has(CAP_BPF) && has(CAP_PERFMON)))
+      return "";
+  }
+  return "tracing needs root, or the CAP_BPF and CAP_PERFMON capabilities; "
+         "'obsc check' and 'obsc test' work without them";
+}
 
 int main(int argc, char **argv) {
   std::string error;
@@ -37,6 +56,12 @@ int main(int argc, char **argv) {
   }
   case Command::Run:
   case Command::Record: {
+    bool compileOnly = !opts->dumps.empty() || opts->explain ||
+                       ((!opts->output.empty() || !opts->emitLLVM.empty()) && !opts->dryRun);
+    if (std::string why = compileOnly ? "" : missingPrivileges(); !why.empty()) {
+      std::cerr << "obsc: error: " << why << "\n";
+      return 1;
+    }
     Compilation c(*opts);
     if (!runFrontEnd(c, std::cout))
       return 1;

@@ -7,6 +7,7 @@
 
 #include "lang/sema/catalog/btf_source.h"
 
+#include <cerrno>
 #include <algorithm>
 #include <cctype>
 #include <climits>
@@ -190,6 +191,13 @@ const std::string &ProbeCatalog::tracefsDir() {
       ::mount("nodev", "/sys/kernel/tracing", "tracefs", 0, nullptr) == 0 &&
       isDir("/sys/kernel/tracing/events")) {
     tracefsDir_ = "/sys/kernel/tracing";
+    return tracefsDir_;
+  }
+  // Mounted but unreadable is the usual case for a user without root.
+  if (::access("/sys/kernel/tracing", F_OK) == 0 &&
+      ::access("/sys/kernel/tracing", R_OK | X_OK) != 0 && errno == EACCES) {
+    tracefsError_ = "permission denied reading /sys/kernel/tracing; run as root, or "
+                    "pass --tracefs DIR with a copy of its events/ format files";
     return tracefsDir_;
   }
   tracefsError_ = "tracefs is not mounted (tried /sys/kernel/tracing and "
