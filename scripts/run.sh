@@ -6,13 +6,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-bash scripts/build.sh
+echo "building obs (log: build/build.log)..."
+mkdir -p build && bash scripts/build.sh > build/build.log 2>&1 || { tail -30 build/build.log; exit 1; }
 if [ "$(id -u)" != 0 ]; then
   echo "run.sh: tracing needs root (or CAP_BPF and CAP_PERFMON); re-run with sudo" >&2
   exit 1
 fi
 workload='for i in $(seq 300); do cat /etc/hostname >/dev/null; done; dd if=/dev/zero of=/tmp/obs-demo.dat bs=4k count=2000 status=none; rm -f /tmp/obs-demo.dat'
-exec build/tools/obsc -c "sh -c '$workload'" -e '
+exec build/tools/obsc/obsc -c "sh -c '$workload'" -e '
 BEGIN { printf("tracing syscalls and opens of the workload...\n"); }
 tracepoint:raw_syscalls:sys_enter { @syscalls[comm] = count(); }
 tracepoint:syscalls:sys_enter_openat { @opens[comm, str(args.filename)] = count(); }

@@ -102,7 +102,7 @@ bool runFrontEnd(Compilation &c, std::ostream &out) {
   co.tracefsDir = o.tracefsDir;
   c.catalog = std::make_unique<ProbeCatalog>(c.types, co);
   c.sema = std::make_unique<SemaContext>(SemaContext{
-      c.ast, c.sources, c.diags, c.types, *c.catalog, c.semaOptions, {}, {}, {}});
+      c.ast, c.sources, c.diags, c.types, *c.catalog, c.semaOptions, {}, {}, {}, {}});
   bool ok = runSema(*c.sema);
   c.diags.print(std::cerr, c.sources);
   if (!ok)
