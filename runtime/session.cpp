@@ -3,6 +3,7 @@
 #include "runtime/session.h"
 #include "runtime/ringbuf.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -97,6 +98,11 @@ struct Command {
     }
   }
 };
+uint64_t monotonicNs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
+}
 } // namespace
 
 RunResult runSession(contract::BpfObject object, const RunOptions &opt, RunHooks hooks) {
@@ -203,8 +209,18 @@ RunResult runSession(contract::BpfObject object, const RunOptions &opt, RunHooks
       hooks.attached(loader.attachedCount());
     cmd.go();
     auto start = std::chrono::steady_clock::now();
+    uint64_t lastTick = 0;
+    // The tick runs at least every 100 ms: the poll waits no longer.
+    int pollMs = hooks.tick ? std::min(opt.pollMs, 100) : opt.pollMs;
     while (!exited && !gStopRequested) {
-      int n = events.poll(opt.pollMs);
+      int n = events.poll(pollMs);
+      if (hooks.tick) {
+        uint64_t now = monotonicNs();
+        if (now - lastTick >= 20000000ull) {
+          lastTick = now;
+          hooks.tick(loader, now);
+        }
+      }
       if (n < 0 && n != -EINTR) {
         r.error = std::string("reading the ring buffer: ") + strerror(-n);
         r.exitCode = 1;
@@ -222,6 +238,8 @@ RunResult runSession(contract::BpfObject object, const RunOptions &opt, RunHooks
   if (!loader.runEnd(err) && r.error.empty())
     r.error = err;
   events.drain();
+  if (hooks.tick && !r.loadFailed)
+    hooks.tick(loader, monotonicNs());
   if (hooks.exiting)
     hooks.exiting();
   if (opt.printMapsAtExit && hooks.printMap) {

@@ -48,6 +48,12 @@ struct RunHooks {
   std::function<void(size_t links)> attached;
   /// The run is over: END has run; the exit dump of maps follows.
   std::function<void()> exiting;
+  /// Periodic, for windows: from the poll loop at least every 100 ms while
+  /// attached (more often when records keep coming: at most every 20 ms),
+  /// and once more after END has run and the ring buffer is drained
+  /// (before `exiting`). nowKtimeNs is CLOCK_MONOTONIC, the kernel's
+  /// bpf_ktime_get_ns clock.
+  std::function<void(Loader &loader, uint64_t nowKtimeNs)> tick;
 };
 
 struct RunResult {

@@ -8,6 +8,7 @@
 #include "tools/obsc/backend.h"
 
 #include "codegen/codegen.h"
+#include "codegen/host/live_windows.h"
 #include "lang/sema/catalog/catalog.h"
 #include "runtime/output/format.h"
 #include "runtime/output/printer.h"
@@ -145,6 +146,30 @@ int runBackEnd(Compilation &c, std::ostream &out) {
     lost.ringbuf = n;
     printer->printLostTotal(lost);
   };
+
+  // Windows and alerts: the kernel leaves per-slot partials, user space
+  // closes the windows and evaluates the alerts (codegen/host/live_windows.h).
+  std::unique_ptr<LiveWindows> live;
+  if (!ro.dryRun && LiveWindows::needed(*c.sema, object->spec)) {
+    LiveWindowsOptions lo;
+    lo.verbose = o.verbose;
+    std::string err;
+    live = LiveWindows::create(*c.sema, object->spec, *c.catalog, *printer, lo, err);
+    if (!live) {
+      c.diags.print(std::cerr, c.sources);
+      if (!err.empty())
+        std::cerr << "obsc: error: " << err << "\n";
+      return 1;
+    }
+    hooks.tick = [&](Loader &l, uint64_t now) {
+      live->tick(l, now);
+      out.flush();
+    };
+    hooks.atExit = [&](const Loader &l) {
+      live->finish(l);
+      out.flush();
+    };
+  }
 
   RunResult r = runSession(std::move(*object), ro, hooks);
   if (r.loadFailed) {
