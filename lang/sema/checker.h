@@ -92,4 +92,17 @@ const Type *builtinIntegerType(TypeTable &types, const std::string &name);
 /// Makes the types of two integers agree: the wider width, signed if either.
 const Type *unifyIntegers(TypeTable &types, const Type *a, const Type *b);
 
+//===-- Shared by the checker's files -------------------------------------===//
+
+/// "@name" of a map reference.
+std::string mapName(const MapRef &m);
+/// Map keys are stored at 64 bits: integers widened, pointers as uint64.
+const Type *canonicalKey(TypeTable &types, const Type *t);
+/// Same kind (and, for tuples, same parts): values of one map or variable.
+bool sameShape(const Type *a, const Type *b);
+/// The type that holds both (wider integers, longer strings).
+const Type *widen(TypeTable &types, const Type *a, const Type *b);
+/// The parts of a map key: `@m[a, b]` and `@m[(a, b)]` are the same key.
+std::vector<const Type *> keyParts(TypeTable &types, const MapRef &n);
+
 } // namespace obs
