@@ -65,6 +65,15 @@ if [ ! -x "$LOAD" ]; then
     die "cannot build the syscall_loop load generator"
 fi
 
+FORK=$ROOT/build/test/workloads/fork_loop
+if [ ! -x "$FORK" ]; then
+  FORK=$WORK/fork_loop
+  cc -O1 -o "$FORK" -I"$ROOT/test/workloads" "$ROOT/test/workloads/fork_loop.c" ||
+    log "cannot build fork_loop: no funnel figures"
+fi
+FORKS=${FORKS:-3000}
+FORK_RATE=${FORK_RATE:-1000}
+
 # --- kernel accounting --------------------------------------------------------
 
 # prog_ids: ids of every loaded BPF program, one a line.
@@ -163,6 +172,39 @@ print("failed - - - - no events counted" if d <= 0 else
     "$(grep -c '^ev ' "$out" 2>/dev/null)"
 }
 
+# --- the funnel -------------------------------------------------------------
+
+# funnel TOOL PROGRAM: a fork storm (FORKS forks at FORK_RATE a second, run by
+# -c); prints "NS_PER_EVENT CPU_MS PEAK_KB CROSSED" where CPU_MS is the tool's
+# own user + system time up to 90 % of the storm (start-up included, its -c
+# command's not; from /proc, 10 ms ticks) and CROSSED the ring-buffer
+# records obsc -v says it handled ("-" for bpftrace), or "failed".
+funnel() {
+  local tool=$1 prog=$2 bin before=$WORK/funnel.ids mem=$WORK/funnel.mem
+  local extra=()
+  case $tool in obsc) bin=$OBSC; extra=(-v) ;; bpftrace) bin=$BPFTRACE ;; esac
+  { [ -x "$bin" ] && [ -x "$FORK" ] && [ "$HAVE_TIME" = 1 ]; } || { echo failed; return; }
+  prog_ids >"$before"
+  "$TIME_BIN" -f '%U %S %M' -o "$mem" "$bin" "${extra[@]}" -e "$prog" \
+    -c "$FORK $FORKS $FORK_RATE" >"$WORK/funnel.out" 2>"$WORK/funnel.err" &
+  local pid=$! rt=0 cnt=0 n=0 when tp cpu=0
+  when=$(python3 -c "print($FORKS / $FORK_RATE * 0.9)")
+  sleep "$when"
+  read -r rt cnt n < <(prog_stats "$before" 'sched_pr')
+  # The tool's own CPU time (not its -c command's): utime + stime in /proc.
+  tp=$(ps -o pid= --ppid "$pid" 2>/dev/null | head -1 | tr -d ' ')
+  [ -n "$tp" ] && cpu=$(awk '{ print $14 + $15 }' "/proc/$tp/stat" 2>/dev/null || echo 0)
+  wait "$pid" || { echo failed; return; }
+  python3 -c '
+import re, sys
+rt, cnt = int(sys.argv[1]), int(sys.argv[2])
+u, s_, m = open(sys.argv[3]).read().split()[-3:]
+crossed = re.findall(r"^obsc: (\d+) events", open(sys.argv[4]).read(), re.M)
+print("%s %d %s %s" % ("%.0f" % (rt / cnt) if cnt else "-", int(sys.argv[5]) * 1000 // int(sys.argv[6]),
+                       m, crossed[-1] if crossed else "-"))' "$rt" "$cnt" "$mem" "$WORK/funnel.err" \
+    "${cpu:-0}" "$(getconf CLK_TCK)"
+}
+
 # --- start-up -----------------------------------------------------------------
 
 # attach_latency TOOL: "ATTACH_MS EXIT_MS": ms from launch to the first event
@@ -258,6 +300,13 @@ for rep in $(seq "$REPS"); do
   done
 done
 
+log "funnel: $FORKS forks at $FORK_RATE/s"
+read -r FN_NS_OBSC FN_CPU_OBSC FN_MEM_OBSC FN_X_OBSC < <(funnel obsc \
+  'tracepoint:sched:sched_process_fork { @forks[args.parent_pid] = rate() over 1s; }')
+read -r FN_NS_BT FN_CPU_BT FN_MEM_BT FN_X_BT < <(funnel bpftrace \
+  'tracepoint:sched:sched_process_fork { @forks[args->parent_pid] = count(); } interval:s:1 { print(@forks); clear(@forks); }')
+log "obsc ${FN_NS_OBSC} ns/event ${FN_CPU_OBSC:-} ms CPU ${FN_X_OBSC:-} records; bpftrace ${FN_NS_BT} ns/event ${FN_CPU_BT:-} ms CPU"
+
 log "start-up: launch -> attached"
 read -r ATTACH_OBSC EXIT_OBSC < <(attach_latency obsc)
 read -r ATTACH_BT EXIT_BT < <(attach_latency bpftrace)
@@ -340,6 +389,22 @@ CPU=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)
     fi
     echo "| \`${ONE_LINERS[$i]}\` | $co | $cb | $lo | $lb |"
   done
+  echo
+  echo "## The funnel: a fork storm"
+  echo
+  echo "\`fork_loop $FORKS $FORK_RATE\` ($FORKS forks at $FORK_RATE a second) run by \`-c\`."
+  echo "obsc: \`@forks[args.parent_pid] = rate() over 1s\` (per-CPU partials in the"
+  echo "kernel, read once per window); bpftrace: \`@forks[args->parent_pid] = count()\`"
+  echo "printed and cleared by \`interval:s:1\`. CPU is the tool's own user + system"
+  echo "time (not its command's) from launch to 90 % of the storm, start-up"
+  echo "included; \"records\" is what crossed the ring buffer per event (obsc \`-v\`)."
+  echo
+  echo "| measure | obsc | bpftrace | obsc/bpftrace |"
+  echo "|---|---:|---:|---:|"
+  echo "| ns/event (kernel accounting) | ${FN_NS_OBSC:-failed} | ${FN_NS_BT:-failed} | $(ratio "${FN_NS_OBSC:-x}" "${FN_NS_BT:-x}") |"
+  echo "| tool CPU ms | ${FN_CPU_OBSC:-failed} | ${FN_CPU_BT:-failed} | $(ratio "${FN_CPU_OBSC:-x}" "${FN_CPU_BT:-x}") |"
+  echo "| peak memory MB | $(mb "${FN_MEM_OBSC:--}") | $(mb "${FN_MEM_BT:--}") | $(ratio "${FN_MEM_OBSC:-x}" "${FN_MEM_BT:-x}") |"
+  echo "| per-event records to user space | ${FN_X_OBSC:--} | - | |"
   echo
   echo "## Start-up"
   echo
