@@ -47,6 +47,9 @@ struct CodegenInput {
   std::function<int(const std::string &func)> functionArgCount;
   /// USDT probes (.note.stapsdt) of a binary, or null.
   std::function<const std::vector<UsdtProbe> *(const std::string &binary)> usdtProbes;
+  /// The args record of a tracepoint (its format), or null: `obsc record`.
+  std::function<const Type *(const std::string &category, const std::string &event)>
+      tracepointFormat;
 };
 
 struct CodegenOptions {
@@ -56,6 +59,9 @@ struct CodegenOptions {
   uint32_t ringbufBytes = contract::kDefaultRingbufBytes;
   uint32_t mapEntries = contract::kDefaultMapEntries;
   int filterPid = 0;        ///< -p PID: only events of this process
+  /// `obsc record`: every program first emits a Record event of its
+  /// context (contract::RecordHeader, codegen/record.cpp).
+  bool record = false;
 };
 
 /// Dumps requested by `--dump=ir|bpf`, filled when non-null.
@@ -90,6 +96,10 @@ inline std::optional<contract::BpfObject> compileToBpf(SemaContext &sema,
                   [&sema](const std::string &binary) {
                     std::string err;
                     return sema.catalog.usdtProbes(binary, err);
+                  },
+                  [&sema](const std::string &cat, const std::string &event) {
+                    std::string err;
+                    return sema.catalog.tracepointArgs(cat, event, err);
                   }};
   return compileToBpf(in, sema.diags, opts, dumps);
 }

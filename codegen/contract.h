@@ -54,6 +54,8 @@ enum class EventKind : uint32_t {
   Time = 6,   ///< time(fmt): id = format id (a strftime format, no arguments)
   Join = 7,   ///< join(argv[, sep]): id = format id (format = separator); then
               ///< kJoinArgs strings of kJoinArgSize bytes, empty after the last
+  Record = 8, ///< `obsc record`: id = program index; a RecordHeader, then the
+              ///< payload ProgramSpec::record describes (codegen/record.cpp)
 };
 inline constexpr uint32_t kJoinArgs = 16;
 inline constexpr uint32_t kJoinArgSize = 64;
@@ -80,6 +82,34 @@ struct PrintfSpec {
   std::string format; ///< escapes decoded, as written in the script
   std::vector<FormatArg> args;
   uint32_t recordSize = sizeof(EventHeader);
+};
+
+/// `obsc record` (CodegenOptions::record): every probe program first emits
+/// one Record event: this header, then its payload at kRecordPayload.
+struct RecordHeader {
+  EventHeader h;    ///< kind Record, id = program index
+  uint64_t ts;      ///< bpf_ktime_get_ns() - startNs
+  uint64_t pidTgid; ///< tgid << 32 | pid
+  uint32_t cpu;
+  uint32_t pad;
+  char comm[16];
+};
+static_assert(sizeof(RecordHeader) == 48, "RecordHeader layout");
+inline constexpr uint32_t kRecordPayload = sizeof(RecordHeader);
+/// Bytes kept after a tracepoint's fixed record for `__data_loc` data, and
+/// the capacity of each `char *` field's string (read at the event).
+inline constexpr uint32_t kRecordDynBytes = 256;
+inline constexpr uint32_t kRecordStringSize = 128;
+
+/// What follows a program's RecordHeader.
+struct RecordLayout {
+  uint32_t size = 0;     ///< whole record bytes; 0: the program records nothing
+  uint32_t words = 0;    ///< u64 arguments at kRecordPayload (regs, usdt args)
+  bool retval = false;   ///< return probes: one u64, the return value
+  uint32_t rawBytes = 0; ///< tracepoints: the raw record's first bytes
+  /// Tracepoint `char *` fields: (field offset in the raw record, offset of
+  /// its kRecordStringSize-byte string in this record).
+  std::vector<std::pair<uint32_t, uint32_t>> strings;
 };
 
 //===-- Script maps --------------------------------------------------------===//
@@ -191,6 +221,7 @@ struct ProgramSpec {
   uint64_t period = 0;     ///< sample_period, or frequency when `freq`
   bool freq = false;
   bool allCpus = true;     ///< profile/software: every CPU; interval: one
+  RecordLayout record;     ///< `obsc record` only
 };
 
 /// Everything the runtime needs besides the ELF bytes.

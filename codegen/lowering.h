@@ -69,6 +69,10 @@ public:
   bool describeAttach(const AttachPoint &ap, const std::string &expansion,
                       contract::ProgramSpec &prog);
 
+  //===-- record.cpp -------------------------------------------------===//
+  /// `obsc record`: emits this firing's Record event, fills ps.record.
+  void emitRecord(contract::ProgramSpec &ps);
+
   //===-- statements.cpp ---------------------------------------------===//
   void lowerBlock(Block *b);
   void lowerStmt(Stmt *s);

@@ -248,6 +248,8 @@ void Lowering::lowerProbe(Probe &probe, AttachPoint &ap, const std::string &expa
     B.CreateCondBr(B.CreateICmpEQ(pid, B.getInt64(uint64_t(opts.filterPid))), go, exitBlock);
     B.SetInsertPoint(go);
   }
+  if (opts.record && (processEvent || ps.kind == contract::AttachKind::PerfEvent))
+    emitRecord(ps); // record.cpp: before the predicate, which replay runs again
   if (probe.predicate) {
     setLocation(probe.predicate->range);
     auto *go = llvm::BasicBlock::Create(C, "pred.ok", fn);

@@ -127,6 +127,10 @@ RunResult runSession(contract::BpfObject object, const RunOptions &opt, RunHooks
       if (h.id < spec.formats.size() && hooks.printf)
         hooks.printf(spec.formats[h.id], data, size);
       break;
+    case EK::Record:
+      if (hooks.record)
+        hooks.record(data, size);
+      break;
     case EK::Exit:
       exited = true;
       return false;

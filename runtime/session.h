@@ -54,6 +54,8 @@ struct RunHooks {
   /// (before `exiting`). nowKtimeNs is CLOCK_MONOTONIC, the kernel's
   /// bpf_ktime_get_ns clock.
   std::function<void(Loader &loader, uint64_t nowKtimeNs)> tick;
+  /// `obsc record`: a Record event (contract::RecordHeader and payload).
+  std::function<void(const uint8_t *record, size_t size)> record;
 };
 
 struct RunResult {

@@ -59,10 +59,11 @@ std::vector<std::string> commandArgv(const std::string &cmd) {
 
 } // namespace
 
-int runBackEnd(Compilation &c, std::ostream &out) {
+int runBackEnd(Compilation &c, std::ostream &out, const BackEndExtras *extras) {
   const Options &o = c.options;
   CodegenOptions co;
   co.filterPid = o.pid;
+  co.record = extras && extras->record;
   if (o.ringbufBytes)
     co.ringbufBytes = o.ringbufBytes;
   if (o.mapEntries)
@@ -171,6 +172,8 @@ int runBackEnd(Compilation &c, std::ostream &out) {
     };
   }
 
+  if (extras && extras->setup)
+    extras->setup(hooks, object->spec);
   RunResult r = runSession(std::move(*object), ro, hooks);
   if (r.loadFailed) {
     std::cerr << "obsc: error: " << r.loadError.render() << "\n";

@@ -2,6 +2,7 @@
 #include "tools/obsc/backend.h"
 #include "tools/obsc/options.h"
 #include "tools/obsc/pipeline.h"
+#include "tools/obsc/record_command.h"
 #include "tools/obsc/test_command.h"
 
 #include <iostream>
@@ -71,6 +72,8 @@ int main(int argc, char **argv) {
       backEndDump |= d == "ir" || d == "bpf";
     if (anyDump && !backEndDump)
       return 0;
+    if (opts->command == Command::Record)
+      return runRecord(c, std::cout);
     return runBackEnd(c, std::cout);
   }
   }

@@ -14,7 +14,7 @@ void printUsage() {
       "       obsc check [options] (FILE | -e PROGRAM)\n"
       "       obsc -l [PATTERN] [-v]\n"
       "       obsc test FILE (--events EVENTS | --stream SPEC)\n"
-      "       obsc record -o EVENTS FILE\n"
+      "       obsc record -o EVENTS (FILE | -e PROGRAM) [-c CMD]\n"
       "\n"
       "options:\n"
       "  -e PROGRAM          trace with the program given on the command line\n"
@@ -167,6 +167,15 @@ std::optional<Options> parseOptions(int argc, char **argv, std::string &error) {
     if (o.command == Command::Run && argc <= 1) { o.command = Command::Help; return o; }
     error = "no program given: pass a FILE or -e PROGRAM";
     return std::nullopt;
+  }
+  if (o.command == Command::Record) {
+    // `obsc record -o EVENTS`: -o names the events file, not the object.
+    if (o.output.empty()) {
+      error = "'obsc record' needs -o EVENTS (or -o - for standard output)";
+      return std::nullopt;
+    }
+    o.events = o.output;
+    o.output.clear();
   }
   for (const std::string &d : o.dumps)
     if (d != "tokens" && d != "ast" && d != "types" && d != "ir" && d != "bpf") {

@@ -25,7 +25,7 @@ struct Options {
   std::string format = "text"; ///< -f text|json
   std::string listPattern;   ///< -l [PATTERN]
   std::string command_;      ///< -c CMD
-  std::string events;        ///< --events FILE (obsc test)
+  std::string events;        ///< --events FILE (obsc test), -o EVENTS (obsc record)
   std::string stream;        ///< --stream SPEC (obsc test)
   std::map<std::string, std::string> params; ///< --param name=value
   uint32_t ringbufBytes = 0; ///< --ringbuf-size (0: the default, 1 MB)
