@@ -121,10 +121,14 @@ struct LiveWindows::Impl {
       for (const WindowPartial &p : parts) {
         KeyId k = engine().key(m, p.key.data());
         for (size_t c = 0; c < p.perCpu.size(); ++c) {
-          const obs_exemplar *ex = c < p.exemplars.size()
-                                       ? reinterpret_cast<const obs_exemplar *>(p.exemplars[c].data())
-                                       : nullptr;
-          wm.mergeKernelPartial(k, p.perCpu[c].data(), ex);
+          // Exemplar times in engine time, as on replay (origin 0).
+          obs_exemplar ex;
+          bool haveEx = c < p.exemplars.size() && p.exemplars[c].size() >= sizeof ex;
+          if (haveEx) {
+            std::memcpy(&ex, p.exemplars[c].data(), sizeof ex);
+            ex.ts = engineTime(ex.ts);
+          }
+          wm.mergeKernelPartial(k, p.perCpu[c].data(), haveEx ? &ex : nullptr);
           ++merged;
         }
       }
