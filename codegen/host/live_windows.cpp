@@ -241,11 +241,13 @@ void LiveWindows::tick(Loader &loader, uint64_t nowKtimeNs) { impl_->tick(loader
 void LiveWindows::finish(const Loader &loader) { impl_->finish(loader); }
 uint64_t LiveWindows::startNs() const { return impl_->startNs; }
 
-bool LiveWindows::print(uint32_t index) {
-  if (index >= impl_->spec.maps.size() || !impl_->spec.maps[index].windowed)
-    return false;
-  impl_->ws->printLastWindow(impl_->spec.maps[index]);
-  return true;
+bool LiveWindows::print(const std::string &name) {
+  for (const contract::MapSpec &m : impl_->spec.maps)
+    if (m.windowed && m.name == name) {
+      impl_->ws->printLastWindow(m);
+      return true;
+    }
+  return false;
 }
 
 } // namespace obs

@@ -59,9 +59,9 @@ public:
   /// RunHooks::atExit (after the last tick): the slots not read yet,
   /// windows still open closed marked partial, alerts still firing.
   void finish(const Loader &loader);
-  /// print(@m) of a windowed map: its last closed window. False if `index`
-  /// is not a windowed map.
-  bool print(uint32_t index);
+  /// print(@m) of a windowed map (by its name, "@m"): its last closed
+  /// window. False when `name` is not a windowed map.
+  bool print(const std::string &name);
   /// Session origin (.rodata obs_start_ns); 0 before the first tick.
   uint64_t startNs() const;
 

@@ -125,7 +125,11 @@ int runBackEnd(Compilation &c, std::ostream &out, const BackEndExtras *extras) {
     printer->printPrintf(output::formatPrintfRecord(s, rec, size));
     out.flush();
   };
+  std::unique_ptr<LiveWindows> live;
   hooks.printMap = [&](const MapDump &d) {
+    // print(@m) of a windowed map: its last window, not the raw slots.
+    if (live && live->print(d.name))
+      return;
     if (exiting)
       exitMaps.push_back(d);
     else
@@ -150,7 +154,6 @@ int runBackEnd(Compilation &c, std::ostream &out, const BackEndExtras *extras) {
 
   // Windows and alerts: the kernel leaves per-slot partials, user space
   // closes the windows and evaluates the alerts (codegen/host/live_windows.h).
-  std::unique_ptr<LiveWindows> live;
   if (!ro.dryRun && LiveWindows::needed(*c.sema, object->spec)) {
     LiveWindowsOptions lo;
     lo.verbose = o.verbose;
