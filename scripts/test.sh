@@ -15,9 +15,17 @@ if [ "$(id -u)" = 0 ] && [ ! -e /sys/kernel/tracing/events ]; then
 fi
 
 log=$(mktemp)
-python3 "$LIT" -sv --order=lexical "$BUILD_DIR/test/lit" "$BUILD_DIR/test/unit" 2>&1 | tee "$log"
-# lit's summary lines look like "  Passed: 53 (70.67%)".
-count() { local n; n=$(sed -nE "s/^ *$1 *: *([0-9]+).*/\1/p" "$log" | tail -1); echo "${n:-0}"; }
+# Two lit runs: given both directories at once, lit discovers the lit suite
+# twice. The GoogleTest units run through lit's GoogleTest format.
+python3 "$LIT" -sv --order=lexical "$BUILD_DIR/test/lit" 2>&1 | tee "$log"
+python3 "$LIT" -sv "$BUILD_DIR/test/unit" 2>&1 | tee "$log.unit"
+# lit's summary lines look like "  Passed: 53 (70.67%)"; sum both runs.
+count() {
+  local a b
+  a=$(sed -nE "s/^ *$1 *: *([0-9]+).*/\1/p" "$log" | tail -1)
+  b=$(sed -nE "s/^ *$1 *: *([0-9]+).*/\1/p" "$log.unit" | tail -1)
+  echo $(( ${a:-0} + ${b:-0} ))
+}
 passed=$(( $(count Passed) + $(count 'Expectedly Failed') ))
 failed=$(( $(count Failed) + $(count 'Unexpectedly Passed') + $(count Unresolved) + $(count 'Timed Out') ))
 skipped=$(( $(count Unsupported) + $(count Skipped) + $(count Excluded) ))
