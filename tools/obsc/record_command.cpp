@@ -75,7 +75,7 @@ int runRecord(Compilation &c, std::ostream &out) {
   std::vector<replay::ReplayEvent> recorded;
   std::vector<const Type *> formats;
   const contract::ObjectSpec *spec = nullptr;
-  uint64_t bad = 0, endNs = 0;
+  uint64_t bad = 0, endNs = 0, lastTickNs = 0;
   std::string firstError;
 
   BackEndExtras extras;
@@ -96,11 +96,18 @@ int runRecord(Compilation &c, std::ostream &out) {
       else if (!bad++)
         firstError = err;
     };
-    // The end of the session, in event time: after END, before closing.
+    // The end of the session, in event time: the last tick's time when live
+    // windows tick (their end, so replay ends its windows at the same time),
+    // else now: after END, before closing.
+    if (auto tick = hooks.tick)
+      hooks.tick = [&, tick](Loader &l, uint64_t now) {
+        lastTickNs = now;
+        tick(l, now);
+      };
     auto atExit = hooks.atExit;
     hooks.atExit = [&, atExit](const Loader &l) {
       uint64_t start = sessionStartNs(const_cast<Loader &>(l));
-      uint64_t now = monotonicNs();
+      uint64_t now = lastTickNs ? lastTickNs : monotonicNs();
       if (start && now > start)
         endNs = now - start;
       if (atExit)
