@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <fstream>
 #include <iostream>
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace obs {
@@ -115,15 +116,18 @@ int runBackEnd(Compilation &c, std::ostream &out, const BackEndExtras *extras) {
   ro.dryRun = o.dryRun;
   if (!o.command_.empty())
     ro.command = commandArgv(o.command_);
-  size_t probes = 0;
-  for (const auto &p : object->spec.programs)
-    probes += 1;
+  size_t probes = object->spec.programs.size();
+  // Interactive output is flushed per record; to a file or a pipe it is
+  // flushed at every tick (at most 100 ms apart), which keeps the consumer
+  // ahead of the ring buffer under load.
+  bool flushEach = isatty(STDOUT_FILENO);
   bool exiting = false;
   std::vector<MapDump> exitMaps;
   RunHooks hooks;
   hooks.printf = [&](const contract::PrintfSpec &s, const uint8_t *rec, size_t size) {
     printer->printPrintf(output::formatPrintfRecord(s, rec, size));
-    out.flush();
+    if (flushEach)
+      out.flush();
   };
   std::unique_ptr<LiveWindows> live;
   hooks.printMap = [&](const MapDump &d) {
@@ -137,8 +141,10 @@ int runBackEnd(Compilation &c, std::ostream &out, const BackEndExtras *extras) {
   };
   hooks.text = [&](const std::string &t) {
     printer->printPrintf(t);
-    out.flush();
+    if (flushEach)
+      out.flush();
   };
+  hooks.tick = [&](Loader &, uint64_t) { out.flush(); };
   // bpftrace prints the banner before BEGIN runs, so that a program that
   // exits in BEGIN still shows it.
   hooks.loaded = [&] {
@@ -204,6 +210,9 @@ int runBackEnd(Compilation &c, std::ostream &out, const BackEndExtras *extras) {
     std::cerr << "obsc: error: " << r.error << "\n";
     return 1;
   }
+  // -c CMD that could not be run (the child reported it and exited 127).
+  if (r.commandStatus >= 0 && WIFEXITED(r.commandStatus) && WEXITSTATUS(r.commandStatus) == 127)
+    return 1;
   if (o.verbose)
     std::cerr << "obsc: " << r.events << " events, " << r.lost << " lost\n";
   return 0;
