@@ -93,8 +93,12 @@ struct RecordHeader {
   uint32_t cpu;
   uint32_t pad;
   char comm[16];
+  uint64_t cgroup;
+  uint32_t uid, gid;
+  uint32_t ppid; ///< 0 without task_struct BTF
+  uint32_t pad2;
 };
-static_assert(sizeof(RecordHeader) == 48, "RecordHeader layout");
+static_assert(sizeof(RecordHeader) == 72, "RecordHeader layout");
 inline constexpr uint32_t kRecordPayload = sizeof(RecordHeader);
 /// Bytes kept after a tracepoint's fixed record for `__data_loc` data, and
 /// the capacity of each `char *` field's string (read at the event).

@@ -3,7 +3,7 @@
 // In record mode (CodegenOptions::record) every probe program, after the -p
 // filter and before its predicate, emits one Record event: a
 // contract::RecordHeader (program index, ktime - startNs, cpu, pid/tid,
-// comm), then what the replay needs to rebuild the probe's context:
+// comm, cgroup, uid/gid, ppid), then what the replay needs to rebuild the probe's context:
 //   tracepoint        the raw record (format size), kRecordDynBytes after it
 //                     for `__data_loc` data, and each `char *` field's string
 //   kprobe, uprobe    the six argument registers
@@ -101,6 +101,25 @@ void Lowering::emitRecord(contract::ProgramSpec &ps) {
   B.CreateStore(B.CreateTrunc(H.getSmpProcessorId(B), B.getInt32Ty()), bytePtr(rec, 24));
   B.CreateStore(B.getInt32(0), bytePtr(rec, 28));
   H.getCurrentComm(B, bytePtr(rec, 32), 16);
+  B.CreateStore(H.getCurrentCgroupId(B), bytePtr(rec, 48));
+  B.CreateStore(H.getCurrentUidGid(B), bytePtr(rec, 56)); // uid, then gid
+  // ppid: current->real_parent->tgid, read through the record's own bytes.
+  B.CreateStore(B.getInt64(0), bytePtr(rec, 64));
+  const Type *task = in.record ? in.record("struct task_struct") : nullptr;
+  const Field *parent = task ? task->field("real_parent") : nullptr;
+  const Field *tgid = task ? task->field("tgid") : nullptr;
+  if (parent && tgid) {
+    llvm::Value *slot = bytePtr(rec, 64);
+    H.probeRead(B, slot, 8,
+                B.CreateIntToPtr(B.CreateAdd(H.getCurrentTask(B), B.getInt64(parent->offset)),
+                                 B.getPtrTy()),
+                HelperTarget::Space::Kernel);
+    llvm::Value *par = B.CreateLoad(B.getInt64Ty(), slot);
+    B.CreateStore(B.getInt64(0), slot);
+    H.probeRead(B, slot, 4,
+                B.CreateIntToPtr(B.CreateAdd(par, B.getInt64(tgid->offset)), B.getPtrTy()),
+                HelperTarget::Space::Kernel);
+  }
   uint32_t off = contract::kRecordPayload;
   for (uint32_t i = 0; i < L.words; ++i, off += 8) {
     llvm::Value *v = nullptr;
@@ -212,6 +231,10 @@ bool decodeRecord(const contract::ObjectSpec &spec, const std::vector<const Type
   ev.pid = uint32_t(h.pidTgid >> 32);
   ev.tid = uint32_t(h.pidTgid);
   ev.comm = readString(reinterpret_cast<const uint8_t *>(h.comm), sizeof h.comm);
+  ev.cgroup = h.cgroup;
+  ev.uid = h.uid;
+  ev.gid = h.gid;
+  ev.ppid = h.ppid;
   uint32_t off = contract::kRecordPayload;
   for (uint32_t i = 0; i < L.words; ++i, off += 8) {
     replay::ReplayArg a;

@@ -31,6 +31,10 @@ void header(Buf &b, uint32_t prog, uint64_t ts, uint32_t pid, uint32_t tid, uint
   b.put<uint64_t>(16, uint64_t(pid) << 32 | tid);
   b.put<uint32_t>(24, cpu);
   b.str(32, comm);
+  b.put<uint64_t>(48, 5);     // cgroup
+  b.put<uint32_t>(56, 1000);  // uid
+  b.put<uint32_t>(60, 100);   // gid
+  b.put<uint32_t>(64, pid - 1 + (pid == 0)); // ppid
 }
 
 } // namespace
@@ -83,6 +87,10 @@ TEST(Record, TracepointFieldsStringsAndDataLoc) {
   EXPECT_EQ(ev.tid, 43u);
   EXPECT_EQ(ev.cpu, 3u);
   EXPECT_EQ(ev.comm, "bash");
+  EXPECT_EQ(ev.cgroup, 5u);
+  EXPECT_EQ(ev.uid, 1000u);
+  EXPECT_EQ(ev.gid, 100u);
+  EXPECT_EQ(ev.ppid, 41u);
   ASSERT_NE(ev.arg("small"), nullptr);
   EXPECT_EQ(ev.arg("small")->i, -2);
   EXPECT_EQ(uint64_t(ev.arg("big")->i), 0xfffffffffffffffeull);
