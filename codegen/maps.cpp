@@ -393,9 +393,19 @@ llvm::Value *Lowering::lookupOrInit(MapState &m, llvm::Value *key, llvm::BasicBl
   auto *have = llvm::BasicBlock::Create(C, "map.have", fn);
   B.CreateCondBr(B.CreateIsNotNull(p), have, init);
   B.SetInsertPoint(init);
-  FixedMap &zero = fixedMap(contract::kZeroMap);
-  llvm::Value *zp = H.mapLookup(B, zero.gv, u32Zero(*this));
-  B.CreateCondBr(B.CreateIsNotNull(zp), init2, fail);
+  // The missing key's first value: zeroes on the stack when they are small
+  // enough (no extra map lookup), else the obs_zero array's.
+  uint32_t vsize = align8(m.spec.valueSize ? m.spec.valueSize : 8);
+  llvm::Value *zp;
+  if (vsize <= 64 && stackUsed + vsize <= 320) { // memory.cpp: kStackBufferMax, kStackBudget
+    zp = allocMem(vsize, "zero");
+    zeroMem(zp, vsize);
+    B.CreateBr(init2);
+  } else {
+    FixedMap &zero = fixedMap(contract::kZeroMap);
+    zp = H.mapLookup(B, zero.gv, u32Zero(*this));
+    B.CreateCondBr(B.CreateIsNotNull(zp), init2, fail);
+  }
   B.SetInsertPoint(init2);
   H.mapUpdate(B, m.gv, key, zp, kBpfNoExist);
   llvm::Value *p2 = H.mapLookup(B, m.gv, key);
