@@ -72,6 +72,9 @@ public:
   //===-- record.cpp -------------------------------------------------===//
   /// `obsc record`: emits this firing's Record event, fills ps.record.
   void emitRecord(contract::ProgramSpec &ps);
+  /// After the body: later ktime reads use the record's (recordNow).
+  void shareRecordTime();
+  llvm::Value *recordNow = nullptr;
 
   //===-- statements.cpp ---------------------------------------------===//
   void lowerBlock(Block *b);

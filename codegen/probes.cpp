@@ -269,6 +269,8 @@ void Lowering::lowerProbe(Probe &probe, AttachPoint &ap, const std::string &expa
       }
     }
   }
+  if (recordNow)
+    shareRecordTime(); // record.cpp
   spec.programs.push_back(ps);
   sp = nullptr;
 }

@@ -19,6 +19,8 @@
 #include "codegen/lowering.h"
 #include "codegen/record.h"
 
+#include <llvm/IR/Dominators.h>
+
 #include <cstring>
 
 namespace obs::cg {
@@ -88,6 +90,8 @@ void Lowering::emitRecord(contract::ProgramSpec &ps) {
   L.size = align8(at);
 
   FixedMap &events = fixedMap(contract::kEventsMap);
+  // The event's time, read once: shareRecordTime() makes the body use it too.
+  recordNow = H.ktimeGetNs(B);
   llvm::Value *rec = H.ringbufReserve(B, events.gv, L.size);
   auto *ok = llvm::BasicBlock::Create(C, "record.ok", fn);
   auto *lost = llvm::BasicBlock::Create(C, "record.lost", fn);
@@ -96,7 +100,7 @@ void Lowering::emitRecord(contract::ProgramSpec &ps) {
   B.SetInsertPoint(ok);
   B.CreateStore(B.getInt32(uint32_t(contract::EventKind::Record)), rec);
   B.CreateStore(B.getInt32(uint32_t(spec.programs.size())), bytePtr(rec, 4));
-  B.CreateStore(B.CreateSub(H.ktimeGetNs(B), loadStartNs()), bytePtr(rec, 8));
+  B.CreateStore(B.CreateSub(recordNow, loadStartNs()), bytePtr(rec, 8));
   B.CreateStore(H.getCurrentPidTgid(B), bytePtr(rec, 16));
   B.CreateStore(B.CreateTrunc(H.getSmpProcessorId(B), B.getInt32Ty()), bytePtr(rec, 24));
   B.CreateStore(B.getInt32(0), bytePtr(rec, 28));
@@ -163,6 +167,28 @@ void Lowering::emitRecord(contract::ProgramSpec &ps) {
   bumpLostCounter();
   B.CreateBr(done);
   B.SetInsertPoint(done);
+}
+
+void Lowering::shareRecordTime() {
+  // Every later bpf_ktime_get_ns() of the program is the record's: the
+  // windowed slot, nsecs and elapsed then see the `ts` replay will see, and
+  // an event close to a window boundary lands in the same window in both.
+  auto *now = llvm::dyn_cast_or_null<llvm::CallInst>(recordNow);
+  recordNow = nullptr;
+  if (!now)
+    return;
+  llvm::DominatorTree dt(*fn);
+  std::vector<llvm::CallInst *> same;
+  for (llvm::BasicBlock &bb : *fn)
+    for (llvm::Instruction &i : bb)
+      if (auto *c = llvm::dyn_cast<llvm::CallInst>(&i))
+        if (c != now && c->arg_empty() && c->getCalledOperand() == now->getCalledOperand() &&
+            dt.dominates(now, c))
+          same.push_back(c);
+  for (llvm::CallInst *c : same) {
+    c->replaceAllUsesWith(now);
+    c->eraseFromParent();
+  }
 }
 
 } // namespace obs::cg
