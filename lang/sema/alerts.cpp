@@ -56,7 +56,7 @@ uint64_t durationOf(SemaContext &ctx, Expr *e, const char *what) {
         .hint("a duration is written like 500ms, 10s or 5m");
     return 0;
   }
-  return static_cast<uint64_t>(std::llround(c->value));
+  return toUint64(c->value);
 }
 
 } // namespace

@@ -94,7 +94,7 @@ bool expectMap(CallSite &s, size_t i) {
 std::optional<int64_t> constantArg(CallSite &s, size_t i) {
   if (auto v = evaluateConstant(s.ctx, s.node.args[i]))
     if (v->quantity.base == Quantity::Plain || v->quantity.base == Quantity::Count)
-      return static_cast<int64_t>(v->value);
+      return toInt64(v->value);
   s.ctx.diags.report(DiagKind::not_constant, s.node.args[i]->range,
                      {"argument " + ordinal(i) + " of '" + s.node.name + "'"});
   return std::nullopt;

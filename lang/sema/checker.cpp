@@ -116,7 +116,7 @@ void ExprChecker::visitStringLit(Expr &e, StringLit &n) {
 }
 void ExprChecker::visitQuantityLit(Expr &e, QuantityLit &n) {
   Quantity q = Quantity::fromLiteral(n.unit);
-  bool integral = n.value == static_cast<double>(static_cast<int64_t>(n.value));
+  bool integral = isWholeInt64(n.value);
   e.type = integral && !q.perSecond ? ctx_.types.integer(64, true, q) : ctx_.types.floating(q);
   if (e.type->kind == TypeKind::Float)
     kernelFloat(e, "'" + n.spelling + "'");
@@ -210,7 +210,7 @@ void ExprChecker::visitIdentifier(Expr &e, Identifier &n) {
     if (auto c = evaluateConstant(ctx_, p->second)) {
       if (c->isString)
         e.type = ctx_.types.string(static_cast<uint32_t>(c->text.size() + 1));
-      else if (c->value == static_cast<double>(static_cast<int64_t>(c->value)) &&
+      else if (isWholeInt64(c->value) &&
                !c->quantity.perSecond)
         e.type = ctx_.types.integer(64, true, c->quantity);
       else {
@@ -292,7 +292,7 @@ void ExprChecker::visitPositionalParam(Expr &e, PositionalParam &n) {
   if (!c || c->isString) {
     const std::string &v = pos[n.index - 1];
     e.type = ctx_.types.string(static_cast<uint32_t>(v.size() + 1));
-  } else if (c->value == static_cast<double>(static_cast<int64_t>(c->value)) &&
+  } else if (isWholeInt64(c->value) &&
              !c->quantity.perSecond) {
     e.type = ctx_.types.integer(64, true, c->quantity);
   } else {

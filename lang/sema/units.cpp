@@ -140,7 +140,7 @@ std::optional<Constant> evaluateConstant(SemaContext &ctx, const Expr *e) {
       return std::nullopt;
     if (u->op == UnaryOp::Neg) { v->value = -v->value; return v; }
     if (u->op == UnaryOp::Not) { v->value = v->value == 0; v->quantity = {}; return v; }
-    if (u->op == UnaryOp::BitNot) { v->value = static_cast<double>(~static_cast<int64_t>(v->value)); return v; }
+    if (u->op == UnaryOp::BitNot) { v->value = static_cast<double>(~toInt64(v->value)); return v; }
     return std::nullopt;
   }
   if (auto *b = e->as<Binary>()) {
@@ -152,7 +152,7 @@ std::optional<Constant> evaluateConstant(SemaContext &ctx, const Expr *e) {
     if (!q)
       return std::nullopt;
     double x = l->value, y = r->value, v = 0;
-    auto ix = static_cast<int64_t>(x), iy = static_cast<int64_t>(y);
+    auto ix = toInt64(x), iy = toInt64(y);
     switch (b->op) {
     case BinaryOp::Add: v = x + y; break;
     case BinaryOp::Sub: v = x - y; break;
@@ -165,8 +165,8 @@ std::optional<Constant> evaluateConstant(SemaContext &ctx, const Expr *e) {
       else if (l->quantity.base == Quantity::Plain && r->quantity.base == Quantity::Plain &&
                x == std::floor(x) && y == std::floor(y)) v = std::trunc(v);
       break;
-    case BinaryOp::Mod: if (iy == 0) return std::nullopt; v = static_cast<double>(ix % iy); break;
-    case BinaryOp::Shl: v = static_cast<double>(ix << (iy & 63)); break;
+    case BinaryOp::Mod: if (iy == 0) return std::nullopt; v = iy == -1 ? 0 : static_cast<double>(ix % iy); break;
+    case BinaryOp::Shl: v = static_cast<double>(static_cast<int64_t>(static_cast<uint64_t>(ix) << (iy & 63))); break;
     case BinaryOp::Shr: v = static_cast<double>(ix >> (iy & 63)); break;
     case BinaryOp::BitAnd: v = static_cast<double>(ix & iy); break;
     case BinaryOp::BitOr: v = static_cast<double>(ix | iy); break;

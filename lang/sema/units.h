@@ -9,6 +9,7 @@
 
 #include "lang/sema/sema.h"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -35,6 +36,29 @@ std::optional<Quantity> combineQuantities(BinaryOp op, Quantity lhs, Quantity rh
 
 /// True when a value of `from` may be used where `to` is expected.
 bool quantitiesCompatible(Quantity a, Quantity b);
+
+/// `v` as an int64, saturated (no undefined conversion of huge doubles).
+inline int64_t toInt64(double v) {
+  if (!(v == v))
+    return 0;
+  if (v >= 9.2e18)
+    return INT64_MAX;
+  if (v <= -9.2e18)
+    return INT64_MIN;
+  return static_cast<int64_t>(v);
+}
+/// A whole number that an int64 holds exactly.
+inline bool isWholeInt64(double v) {
+  return v > -9.2e18 && v < 9.2e18 && v == static_cast<double>(static_cast<int64_t>(v));
+}
+/// `v` as a uint64 count of ns or bytes, saturated and rounded.
+inline uint64_t toUint64(double v) {
+  if (!(v > 0))
+    return 0;
+  if (v >= 1.8e19)
+    return UINT64_MAX;
+  return static_cast<uint64_t>(v + 0.5);
+}
 
 /// A hint on how to write a literal of this dimension.
 std::string unitHint(Quantity q);

@@ -95,7 +95,7 @@ private:
           .note("a window must be longer than zero");
       return 0;
     }
-    return static_cast<uint64_t>(std::llround(c->value));
+    return toUint64(c->value);
   }
 
   void record(Assign &a, MapRef &m, Window w) {
