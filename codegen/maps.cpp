@@ -64,25 +64,6 @@ void flattenKey(const Type *t, uint32_t &offset, std::vector<contract::KeyField>
   offset += align8(f.size);
 }
 
-const char *aggName(AggregationKind k) {
-  switch (k) {
-  case AggregationKind::Count: return "count";
-  case AggregationKind::Sum: return "sum";
-  case AggregationKind::Avg: return "avg";
-  case AggregationKind::Min: return "min";
-  case AggregationKind::Max: return "max";
-  case AggregationKind::Stats: return "stats";
-  case AggregationKind::Hist: return "hist";
-  case AggregationKind::Lhist: return "lhist";
-  case AggregationKind::Rate: return "rate";
-  case AggregationKind::Slope: return "slope";
-  case AggregationKind::R2: return "r2";
-  case AggregationKind::Predict: return "predict";
-  case AggregationKind::Quantile: return "quantile";
-  }
-  return "?";
-}
-
 bool constantInt(const Expr *e, int64_t &out) {
   if (!e)
     return false;
@@ -139,7 +120,7 @@ MapState *Lowering::mapState(const std::string &refName, SourceRange where) {
     case AggregationKind::Hist: ms.kind = VK::Hist; ms.valueSize = 8 * contract::kHistBuckets; break;
     case AggregationKind::Lhist: ms.kind = VK::Lhist; ms.valueSize = 8 * 3; break; // set at use
     default:
-      error(where, std::string("'") + aggName(v->aggregation) +
+      error(where, std::string("'") + aggregationName(v->aggregation) +
                        "' needs a time window and is evaluated in user space; it is not lowered "
                        "to BPF");
       return nullptr;
@@ -176,7 +157,7 @@ MapState *Lowering::mapState(const std::string &refName, SourceRange where) {
     ms.overNs = mi.window.overNs;
     ms.everyNs = mi.window.everyNs ? mi.window.everyNs : mi.window.overNs;
     ms.windowSlots = uint32_t(ms.overNs / ms.everyNs + 2);
-    ms.function = aggregation ? aggName(v->aggregation) : "";
+    ms.function = aggregation ? aggregationName(v->aggregation) : "";
     if (!aggregation) {
       error(where, "map '" + name + "' has a window but no aggregation");
       return nullptr;
@@ -737,7 +718,7 @@ void Lowering::writeExemplar(MapState &m, llvm::Value *key, llvm::Value *now) {
 static bool isAggregationCall(const Expr *e, const MapState &m) {
   const Call *c = e ? e->as<Call>() : nullptr;
   return c && m.info->value && m.info->value->kind == TypeKind::Aggregation &&
-         c->name == aggName(m.info->value->aggregation);
+         c->name == aggregationName(m.info->value->aggregation);
 }
 
 void Lowering::lowerMapAssign(Stmt &s, Assign &a, MapRef &ref) {
@@ -788,7 +769,7 @@ void Lowering::lowerMapAssign(Stmt &s, Assign &a, MapRef &ref) {
   }
   if (ms.kind != VK::Int && ms.kind != VK::String) {
     error(s.range, "map '" + ms.name + "' holds an aggregation; assign it with " +
-                       aggName(m->info->value->aggregation) + "()");
+                       aggregationName(m->info->value->aggregation) + "()");
     return;
   }
   llvm::Value *v = lowerExpr(a.value);
