@@ -325,6 +325,15 @@ llvm::Value *Lowering::buildKey(MapState &m, MapRef &ref) {
   const contract::MapSpec &ms = m.spec;
   if (ms.isArray)
     return u32Zero(*this);
+  // @m[comm]: the helper writes the key in place (it pads with zeroes), so
+  // there is no copy and no zeroing on the hot path.
+  if (ref.keys.size() == 1 && !ms.windowed && ms.keySize == 16 && ms.key.size() == 1 &&
+      ms.key[0].kind == contract::KeyField::Kind::String)
+    if (auto *id = ref.keys[0]->as<Identifier>(); id && id->name == "comm") {
+      llvm::Value *key = allocMem(ms.keySize, "key");
+      H.getCurrentComm(B, key, 16);
+      return key;
+    }
   // Lower key expressions first: they may branch or use scratch.
   std::vector<std::pair<llvm::Value *, const Type *>> parts;
   for (Expr *k : ref.keys)
