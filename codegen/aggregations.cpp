@@ -60,6 +60,10 @@ void Lowering::lowerAggregation(MapState &m, MapRef &ref, Call &call, SourceRang
     lowerWindowed(m, key, x, lmin, lmax, lstep);
     return;
   }
+  if (m.combineGv) {
+    lowerCombined(m, key, x);
+    return;
+  }
   auto *done = llvm::BasicBlock::Create(C, "agg.done", fn);
   llvm::Value *p = lookupOrInit(m, key, done);
   llvm::Type *i64 = B.getInt64Ty();

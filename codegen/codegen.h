@@ -62,6 +62,10 @@ struct CodegenOptions {
   /// `obsc record`: every program first emits a Record event of its
   /// context (contract::RecordHeader, codegen/record.cpp).
   bool record = false;
+  /// Keyed count/sum/avg/stats maps the program never reads go through a
+  /// per-CPU write-combining cache (contract::kCombineSlots). The host
+  /// target turns it off: its maps are read directly.
+  bool writeCombine = true;
 };
 
 /// Dumps requested by `--dump=ir|bpf`, filled when non-null.

@@ -195,11 +195,28 @@ struct MapSpec {
   /// When an alert reads the map: a per-CPU hash with the same key holding
   /// the obs_exemplar (partials.h) of the latest event of each key and slot.
   std::string exemplarMap;
+  /// Keyed count/sum/avg/stats maps not read by the program: the name of
+  /// their write-combining cache (kCombineSlots, kCombineHeader), or empty.
+  std::string combineMap;
 };
 
 /// Per-CPU array, one uint64 per script map: windowed events that landed in
 /// a slot already reused by a newer one (late), by map index.
 inline constexpr const char *kLateMap = "obs_late";
+/// Per-CPU array, one uint64 per script map: updates dropped because the
+/// map was full (its insert failed), by map index.
+inline constexpr const char *kFullMap = "obs_full";
+
+/// Write-combining cache of a keyed count/sum/avg/stats map that the
+/// program never reads (MapSpec::combineMap): a per-CPU array of
+/// kCombineSlots entries, direct-mapped by a hash of the key, each
+/// { uint64 n; int64 sum; key[keySize] }. An event whose key is in its slot
+/// adds to it in place; another key first adds the slot's n/sum into the
+/// hash entry, then takes the slot. n == 0: the slot is empty. User space
+/// adds every CPU's slots to the hash entries when it reads the map (after
+/// reading the hash: a flush racing the read is missed, never counted twice).
+inline constexpr uint32_t kCombineSlots = 256;
+inline constexpr uint32_t kCombineHeader = 16;
 
 //===-- Programs -----------------------------------------------------------===//
 

@@ -20,6 +20,7 @@
 #include <llvm/IR/Module.h>
 
 #include <map>
+#include <set>
 #include <string>
 
 namespace obs::cg {
@@ -31,6 +32,7 @@ struct MapState {
   uint32_t index = 0;
   llvm::GlobalVariable *gv = nullptr;
   llvm::GlobalVariable *exemplarGv = nullptr; ///< windowed maps read by alerts
+  llvm::GlobalVariable *combineGv = nullptr;  ///< write-combining cache (contract.h)
   bool lhistKnown = false;
 };
 
@@ -110,12 +112,15 @@ public:
   llvm::Value *ctxArg(unsigned index); ///< arg0..argN from pt_regs
   llvm::Value *loadCtxField(uint32_t offset, const Type *t);
 
+
+
   //===-- maps.cpp ---------------------------------------------------===//
   MapState *mapState(const std::string &name, SourceRange where);
   llvm::Value *buildKey(MapState &m, MapRef &ref);
   /// Pointer to the value for `key`, inserting zeroes first; branches to
-  /// `fail` when the map is full.
-  llvm::Value *lookupOrInit(MapState &m, llvm::Value *key, llvm::BasicBlock *fail);
+  /// `fail` when the map is full, counting `dropped` (null: one) updates lost.
+  llvm::Value *lookupOrInit(MapState &m, llvm::Value *key, llvm::BasicBlock *fail,
+                            llvm::Value *dropped = nullptr);
   void lowerMapAssign(Stmt &s, Assign &a, MapRef &ref);
   void lowerAggregation(MapState &m, MapRef &ref, Call &call, SourceRange where);
   llvm::Value *lowerMapRead(Expr &e, MapRef &ref);
@@ -129,6 +134,19 @@ public:
   void writeExemplar(MapState &m, llvm::Value *key, llvm::Value *now);
   void lowerWindowed(MapState &m, llvm::Value *key, llvm::Value *x, int64_t lmin,
                      int64_t lmax, int64_t lstep);
+  /// Counts `amount` (null: one) updates of map `index` dropped because the
+  /// map is full.
+  void bumpFullCounter(uint32_t index, llvm::Value *amount = nullptr);
+  /// bpf_map_update_elem(BPF_ANY), counting a failure as a full map.
+  void updateOrCount(MapState &m, llvm::Value *key, llvm::Value *value);
+
+  //===-- write_combine.cpp ------------------------------------------===//
+  /// Maps the programs read, test or delete from (never write-combined).
+  void findMapsReadInBpf();
+  std::set<std::string> mapsReadInBpf;
+  bool wantsCombine(const contract::MapSpec &ms) const;
+  /// `@m[k] = count()/sum(x)/avg(x)/stats(x)` through the map's cache.
+  void lowerCombined(MapState &m, llvm::Value *key, llvm::Value *x);
 
   //===-- debug_info.cpp ---------------------------------------------===//
   void initDebugInfo();

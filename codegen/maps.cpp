@@ -200,9 +200,18 @@ MapState *Lowering::mapState(const std::string &refName, SourceRange where) {
       flattenKey(k, off, ms.key);
     ms.keySize = off;
     ms.maxEntries = opts.mapEntries;
+    if (wantsCombine(ms))
+      ms.combineMap = ms.bpfName + "_wc";
   }
   spec.maps.push_back(ms);
   auto &slot = maps[name] = st;
+  if (!ms.combineMap.empty()) {
+    auto *cty = llvm::StructType::get(C, {B.getPtrTy(), B.getPtrTy(), B.getPtrTy(), B.getPtrTy()});
+    slot.combineGv = new llvm::GlobalVariable(M, cty, false, llvm::GlobalValue::ExternalLinkage,
+                                              llvm::Constant::getNullValue(cty), ms.combineMap);
+    slot.combineGv->setSection(".maps");
+    slot.combineGv->setAlignment(llvm::Align(8));
+  }
   if (!ms.exemplarMap.empty()) {
     auto *ety = llvm::StructType::get(C, {B.getPtrTy(), B.getPtrTy(), B.getPtrTy(), B.getPtrTy()});
     slot.exemplarGv = new llvm::GlobalVariable(M, ety, false, llvm::GlobalValue::ExternalLinkage,
@@ -239,7 +248,7 @@ FixedMap &Lowering::fixedMap(const char *name) {
     f.keySize = 4;
     f.valueSize = 8 * contract::kStackFrames;
     f.maxEntries = contract::kStackEntries;
-  } else if (n == contract::kLateMap) {
+  } else if (n == contract::kLateMap || n == contract::kFullMap) {
     f.type = PercpuArray;
     f.keySize = 4;
     f.valueSize = 8;
@@ -272,6 +281,9 @@ void Lowering::defineMaps() {
     if (st.exemplarGv)
       attachMapBtf(st.exemplarGv, PercpuHash, ms.maxEntries, ms.keySize, &ms.key, kExemplarSize,
                    nullptr, st.info->firstUse);
+    if (st.combineGv)
+      attachMapBtf(st.combineGv, PercpuArray, contract::kCombineSlots, 4, nullptr,
+                   contract::kCombineHeader + ms.keySize, nullptr, st.info->firstUse);
     maxValue = std::max(maxValue, ms.valueSize);
   }
   fixedMap(contract::kEventsMap);
@@ -281,7 +293,7 @@ void Lowering::defineMaps() {
       f.valueSize = std::max<uint32_t>(8, scratchMax);
     if (name == contract::kZeroMap)
       f.valueSize = maxValue;
-    if (name == contract::kLateMap)
+    if (name == contract::kLateMap || name == contract::kFullMap)
       f.maxEntries = std::max<uint32_t>(1, uint32_t(spec.maps.size()));
     attachMapBtf(f.gv, f.type, f.maxEntries, f.keySize, nullptr, f.valueSize, nullptr,
                  in.program.range);
@@ -305,6 +317,33 @@ void Lowering::bumpLostCounter() {
   B.CreateCondBr(B.CreateIsNotNull(p), yes, done);
   B.SetInsertPoint(yes);
   B.CreateStore(B.CreateAdd(B.CreateLoad(B.getInt64Ty(), p), B.getInt64(1)), p);
+  B.CreateBr(done);
+  B.SetInsertPoint(done);
+}
+
+void Lowering::updateOrCount(MapState &m, llvm::Value *key, llvm::Value *value) {
+  llvm::Value *rc = H.mapUpdate(B, m.gv, key, value, kBpfAny);
+  auto *full = llvm::BasicBlock::Create(C, "upd.full", fn);
+  auto *done = llvm::BasicBlock::Create(C, "upd.stored", fn);
+  B.CreateCondBr(B.CreateICmpSLT(rc, B.getInt64(0)), full, done);
+  B.SetInsertPoint(full);
+  bumpFullCounter(m.index);
+  B.CreateBr(done);
+  B.SetInsertPoint(done);
+}
+
+void Lowering::bumpFullCounter(uint32_t index, llvm::Value *amount) {
+  FixedMap &full = fixedMap(contract::kFullMap);
+  llvm::IRBuilder<> eb(entryBlock, entryBlock->begin());
+  auto *idx = eb.CreateAlloca(B.getInt32Ty(), nullptr, "full.key");
+  stackUsed += 4;
+  B.CreateStore(B.getInt32(index), idx);
+  llvm::Value *p = H.mapLookup(B, full.gv, idx);
+  auto *yes = llvm::BasicBlock::Create(C, "full.inc", fn);
+  auto *done = llvm::BasicBlock::Create(C, "full.done", fn);
+  B.CreateCondBr(B.CreateIsNotNull(p), yes, done);
+  B.SetInsertPoint(yes);
+  B.CreateStore(B.CreateAdd(B.CreateLoad(B.getInt64Ty(), p), amount ? amount : B.getInt64(1)), p);
   B.CreateBr(done);
   B.SetInsertPoint(done);
 }
@@ -357,7 +396,8 @@ llvm::Value *Lowering::buildKey(MapState &m, MapRef &ref) {
   return key;
 }
 
-llvm::Value *Lowering::lookupOrInit(MapState &m, llvm::Value *key, llvm::BasicBlock *fail) {
+llvm::Value *Lowering::lookupOrInit(MapState &m, llvm::Value *key, llvm::BasicBlock *fail,
+                                    llvm::Value *dropped) {
   llvm::Value *p = H.mapLookup(B, m.gv, key);
   if (m.spec.isArray) {
     auto *ok = llvm::BasicBlock::Create(C, "map.ok", fn);
@@ -388,7 +428,13 @@ llvm::Value *Lowering::lookupOrInit(MapState &m, llvm::Value *key, llvm::BasicBl
   H.mapUpdate(B, m.gv, key, zp, kBpfNoExist);
   llvm::Value *p2 = H.mapLookup(B, m.gv, key);
   llvm::BasicBlock *init2End = B.GetInsertBlock();
-  B.CreateCondBr(B.CreateIsNotNull(p2), have, fail);
+  // Still missing: the insert failed because the map is full; count the
+  // dropped update (reported at exit, never silent).
+  auto *full = llvm::BasicBlock::Create(C, "map.full", fn);
+  B.CreateCondBr(B.CreateIsNotNull(p2), have, full);
+  B.SetInsertPoint(full);
+  bumpFullCounter(m.index, dropped);
+  B.CreateBr(fail);
   B.SetInsertPoint(have);
   auto *phi = B.CreatePHI(B.getPtrTy(), 2, "val");
   phi->addIncoming(p, from);
@@ -445,7 +491,7 @@ void Lowering::lowerMapAssign(Stmt &s, Assign &a, MapRef &ref) {
     llvm::Value *buf = allocMem(ms.valueSize, "mapval");
     zeroMem(buf, ms.valueSize);
     convertValue(buf, m->info->value, v, a.value->type);
-    H.mapUpdate(B, m->gv, key, buf, kBpfAny);
+    updateOrCount(*m, key, buf);
     return;
   }
   if (ms.kind != VK::Int && ms.kind != VK::String) {
@@ -465,7 +511,7 @@ void Lowering::lowerMapAssign(Stmt &s, Assign &a, MapRef &ref) {
     llvm::Value *buf = allocMem(ms.valueSize, "mapval");
     const Type *vt = a.value->type;
     copyString(buf, ms.valueSize, v, vt && vt->size ? vt->size : ms.stringSize);
-    H.mapUpdate(B, m->gv, key, buf, kBpfAny);
+    updateOrCount(*m, key, buf);
     return;
   }
   if (v->getType()->isPointerTy()) {
@@ -476,7 +522,7 @@ void Lowering::lowerMapAssign(Stmt &s, Assign &a, MapRef &ref) {
   if (a.op == AssignOp::Set) {
     llvm::Value *tmp = allocI64("mapval");
     B.CreateStore(v, tmp);
-    H.mapUpdate(B, m->gv, key, tmp, kBpfAny);
+    updateOrCount(*m, key, tmp);
     return;
   }
   auto *done = llvm::BasicBlock::Create(C, "upd.done", fn);

@@ -282,6 +282,7 @@ bool Lowering::run() {
   auto *lic = new llvm::GlobalVariable(M, licTy, true, llvm::GlobalValue::ExternalLinkage,
                                        llvm::ConstantDataArray::getString(C, "GPL"), "_license");
   lic->setSection("license");
+  findMapsReadInBpf();
   for (Probe *p : in.program.probes)
     for (AttachPoint *ap : p->points) {
       if (ap->kind == ProbeKind::Usdt) {

@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <map>
 
 namespace obs {
 
@@ -159,9 +160,54 @@ bool mergeValue(const contract::MapSpec &spec, const uint8_t *vals, int ncpu, si
 }
 } // namespace
 
+namespace {
+/// One write-combining slot's partial (contract.h, kCombineSlots).
+struct CombinedPartial {
+  uint64_t n = 0;
+  int64_t sum = 0;
+};
+
+/// Every CPU's occupied cache slots, summed per key (raw key bytes).
+std::map<std::vector<uint8_t>, CombinedPartial> readCombined(int fd,
+                                                             const contract::MapSpec &spec) {
+  std::map<std::vector<uint8_t>, CombinedPartial> out;
+  int ncpu = libbpf_num_possible_cpus();
+  if (fd < 0 || ncpu <= 0)
+    return out;
+  size_t stride = contract::kCombineHeader + spec.keySize;
+  std::vector<uint8_t> vals(stride * size_t(ncpu));
+  for (uint32_t i = 0; i < contract::kCombineSlots; ++i) {
+    if (bpf_map_lookup_elem(fd, &i, vals.data()) != 0)
+      continue;
+    for (int c = 0; c < ncpu; ++c) {
+      const uint8_t *v = vals.data() + size_t(c) * stride;
+      uint64_t n = uint64_t(i64At(v));
+      if (!n)
+        continue;
+      CombinedPartial &p = out[std::vector<uint8_t>(v + contract::kCombineHeader, v + stride)];
+      p.n += n;
+      p.sum += i64At(v + 8);
+    }
+  }
+  return out;
+}
+
+void addCombined(const contract::MapSpec &spec, const CombinedPartial &p, MapValue &v) {
+  switch (spec.kind) {
+  case VK::Count: v.scalar += int64_t(p.n); break;
+  case VK::Sum: v.scalar += p.sum; break;
+  default:
+    v.total += p.sum;
+    v.count += p.n;
+    break;
+  }
+}
+} // namespace
+
 bool readMap(int fd, const contract::MapSpec &spec, MapDump &out, std::string &error,
-             int stacksFd, const contract::ObjectSpec *object) {
+             int stacksFd, const contract::ObjectSpec *object, int combineFd) {
   gSymbols = object ? &object->symbols : nullptr;
+
   out = MapDump{};
   out.name = spec.name;
   out.kind = dumpKind(spec.kind);
@@ -193,6 +239,7 @@ bool readMap(int fd, const contract::MapSpec &spec, MapDump &out, std::string &e
     return true;
   }
   std::vector<uint8_t> key(spec.keySize), next(spec.keySize);
+  std::vector<std::pair<std::vector<uint8_t>, size_t>> hashed; // key bytes, entry
   const void *prev = nullptr;
   while (bpf_map_get_next_key(fd, prev, next.data()) == 0) {
     key = next;
@@ -205,8 +252,29 @@ bool readMap(int fd, const contract::MapSpec &spec, MapDump &out, std::string &e
     }
     MapEntry e;
     e.key = decodeParts(spec.key, key.data(), stacksFd);
-    if (mergeValue(spec, vals.data(), ncpu, stride, e.value, stacksFd))
+    if (mergeValue(spec, vals.data(), ncpu, stride, e.value, stacksFd)) {
+      if (combineFd >= 0)
+        hashed.push_back({key, out.entries.size()});
       out.entries.push_back(std::move(e));
+    }
+  }
+  // The caches are read after the hash: a slot flushed meanwhile is missed
+  // (as an event after the read would be), never counted twice.
+  if (combineFd >= 0) {
+    auto cached = readCombined(combineFd, spec);
+    for (auto &[k, idx] : hashed) {
+      auto it = cached.find(k);
+      if (it == cached.end())
+        continue;
+      addCombined(spec, it->second, out.entries[idx].value);
+      cached.erase(it);
+    }
+    for (auto &[k, p] : cached) {
+      MapEntry e;
+      e.key = decodeParts(spec.key, k.data(), stacksFd);
+      addCombined(spec, p, e.value);
+      out.entries.push_back(std::move(e));
+    }
   }
   return true;
 }
@@ -220,7 +288,8 @@ std::vector<MapDump> readAllMaps(const Loader &loader, std::string &error) {
     if (fd < 0)
       continue;
     MapDump d;
-    if (!readMap(fd, m, d, error, loader.mapFd(contract::kStacksMap), &loader.spec()))
+    if (!readMap(fd, m, d, error, loader.mapFd(contract::kStacksMap), &loader.spec(),
+                 m.combineMap.empty() ? -1 : loader.mapFd(m.combineMap)))
       continue;
     out.push_back(std::move(d));
   }
@@ -288,10 +357,22 @@ uint64_t readLateCount(int lateFd, uint32_t mapIndex) {
   return sum;
 }
 
-static bool zeroOrClear(int fd, const contract::MapSpec &spec, bool keepKeys, std::string &error) {
+static bool zeroOrClear(int fd, const contract::MapSpec &spec, bool keepKeys, std::string &error,
+                        int combineFd) {
   int ncpu = spec.perCpu ? libbpf_num_possible_cpus() : 1;
   size_t stride = spec.perCpu ? (spec.valueSize + 7) / 8 * 8 : spec.valueSize;
   std::vector<uint8_t> zeros(stride * size_t(ncpu > 0 ? ncpu : 1), 0);
+  if (combineFd >= 0) {
+    // Empty the write-combining caches; zero() keeps their keys, as zero
+    // entries of the hash.
+    if (keepKeys)
+      for (auto &[k, p] : readCombined(combineFd, spec))
+        bpf_map_update_elem(fd, k.data(), zeros.data(), BPF_NOEXIST);
+    std::vector<uint8_t> empty((contract::kCombineHeader + spec.keySize) *
+                               size_t(ncpu > 0 ? ncpu : 1));
+    for (uint32_t i = 0; i < contract::kCombineSlots; ++i)
+      bpf_map_update_elem(combineFd, &i, empty.data(), BPF_ANY);
+  }
   if (spec.isArray) {
     uint32_t key = 0;
     if (bpf_map_update_elem(fd, &key, zeros.data(), BPF_ANY) != 0) {
@@ -320,11 +401,13 @@ static bool zeroOrClear(int fd, const contract::MapSpec &spec, bool keepKeys, st
   return true;
 }
 
-bool clearMap(int fd, const contract::MapSpec &spec, std::string &error) {
-  return zeroOrClear(fd, spec, false, error);
+bool clearMap(int fd, const contract::MapSpec &spec, std::string &error, int combineFd) {
+  return zeroOrClear(fd, spec, false, error, combineFd);
 }
-bool zeroMap(int fd, const contract::MapSpec &spec, std::string &error) {
-  return zeroOrClear(fd, spec, true, error);
+bool zeroMap(int fd, const contract::MapSpec &spec, std::string &error, int combineFd) {
+  return zeroOrClear(fd, spec, true, error, combineFd);
 }
+
+uint64_t readFullCount(int fullFd, uint32_t mapIndex) { return readLateCount(fullFd, mapIndex); }
 
 } // namespace obs

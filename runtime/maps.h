@@ -79,8 +79,11 @@ struct MapDump {
 /// `error` when the kernel refuses a read.
 /// `stacksFd`: the obs_stacks map, to resolve kstack/ustack keys (or -1).
 /// `object`: for static symbols (`func`) in keys.
+/// `combineFd`: the map's write-combining cache (MapSpec::combineMap), whose
+/// slots are added in, or -1.
 bool readMap(int fd, const contract::MapSpec &spec, MapDump &out, std::string &error,
-             int stacksFd = -1, const contract::ObjectSpec *object = nullptr);
+             int stacksFd = -1, const contract::ObjectSpec *object = nullptr,
+             int combineFd = -1);
 
 class Loader;
 /// Every script map of a loaded object, in map-table order.
@@ -106,9 +109,13 @@ bool readWindowSlot(int fd, const contract::MapSpec &spec, uint64_t seq,
 /// (the obs_late per-CPU array, summed); 0 when the map has none.
 uint64_t readLateCount(int lateFd, uint32_t mapIndex);
 
-/// clear(@m): delete every entry (keyless maps are zeroed).
-bool clearMap(int fd, const contract::MapSpec &spec, std::string &error);
+/// Updates of map `mapIndex` dropped because it was full (obs_full, summed).
+uint64_t readFullCount(int fullFd, uint32_t mapIndex);
+
+/// clear(@m): delete every entry (keyless maps are zeroed), and empty the
+/// write-combining cache `combineFd` (or -1).
+bool clearMap(int fd, const contract::MapSpec &spec, std::string &error, int combineFd = -1);
 /// zero(@m): keep the keys, zero every value.
-bool zeroMap(int fd, const contract::MapSpec &spec, std::string &error);
+bool zeroMap(int fd, const contract::MapSpec &spec, std::string &error, int combineFd = -1);
 
 } // namespace obs

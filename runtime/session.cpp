@@ -167,15 +167,16 @@ RunResult runSession(contract::BpfObject object, const RunOptions &opt, RunHooks
         break;
       const contract::MapSpec &m = spec.maps[h.id];
       int fd = loader.mapFd(m.bpfName);
+      int wc = m.combineMap.empty() ? -1 : loader.mapFd(m.combineMap);
       std::string e;
       if (EK(h.kind) == EK::Print) {
         MapDump d;
-        if (readMap(fd, m, d, e, loader.mapFd(contract::kStacksMap), &spec) && hooks.printMap)
+        if (readMap(fd, m, d, e, loader.mapFd(contract::kStacksMap), &spec, wc) && hooks.printMap)
           hooks.printMap(d);
       } else if (EK(h.kind) == EK::Clear) {
-        clearMap(fd, m, e);
+        clearMap(fd, m, e, wc);
       } else {
-        zeroMap(fd, m, e);
+        zeroMap(fd, m, e, wc);
       }
       break;
     }
@@ -259,6 +260,15 @@ RunResult runSession(contract::BpfObject object, const RunOptions &opt, RunHooks
   r.lost = events.lost();
   if (r.lost && hooks.lost)
     hooks.lost(r.lost);
+  if (!r.loadFailed) {
+    int fullFd = loader.mapFd(contract::kFullMap);
+    for (uint32_t i = 0; fullFd >= 0 && i < spec.maps.size(); ++i)
+      if (uint64_t n = readFullCount(fullFd, i)) {
+        r.mapFull += n;
+        if (hooks.mapFull)
+          hooks.mapFull(spec.maps[i], n);
+      }
+  }
   if (cmd.pid > 0) {
     cmd.exited();
     r.commandStatus = cmd.status;

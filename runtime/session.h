@@ -37,6 +37,9 @@ struct RunHooks {
   std::function<void(const MapDump &map)> printMap;
   /// Loss: called once at the end when any record was lost (never silent).
   std::function<void(uint64_t lost)> lost;
+  /// Updates of `map` dropped because it was full: called at the end, per
+  /// map with drops.
+  std::function<void(const contract::MapSpec &map, uint64_t dropped)> mapFull;
   /// Text rendered by the runtime itself: time("%H:%M:%S").
   std::function<void(const std::string &text)> text;
   /// After END, before the object closes: read what is left (the last
@@ -65,6 +68,7 @@ struct RunResult {
   std::string error;      ///< attach/run errors
   uint64_t events = 0;    ///< ring-buffer records handled
   uint64_t lost = 0;      ///< failed reserves in the kernel
+  uint64_t mapFull = 0;   ///< map updates dropped because the map was full
   int commandStatus = -1; ///< wait status of -c CMD, when there was one
 };
 

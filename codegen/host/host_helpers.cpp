@@ -127,6 +127,7 @@ bool lowerToHostModule(const CodegenInput &in, Diagnostics &diags, host::HostRun
   m.setTargetTriple(triple);
   m.setDataLayout(layout);
   CodegenOptions opts;
+  opts.writeCombine = false; // simulated maps are read directly
   opts.debugInfo = false; // BTF-shaped DWARF means nothing on the host
   opts.filterPid = filterPid;
   auto helpers = createHostHelpers(rt);

@@ -157,6 +157,16 @@ int runBackEnd(Compilation &c, std::ostream &out, const BackEndExtras *extras) {
     lost.ringbuf = n;
     printer->printLostTotal(lost);
   };
+  hooks.mapFull = [&](const contract::MapSpec &m, uint64_t n) {
+    std::cerr << "obsc: " << n << (n == 1 ? " update of " : " updates of ") << m.name
+              << (n == 1 ? " was" : " were") << " dropped: the map is full (" << m.maxEntries
+              << " entries; raise it with --map-size)\n";
+    if (o.format == "json") { // and a record for programs reading the output
+      window::LossCounts lost;
+      lost.mapFull = n;
+      printer->printLostTotal(lost);
+    }
+  };
 
   // Windows and alerts: the kernel leaves per-slot partials, user space
   // closes the windows and evaluates the alerts (codegen/host/live_windows.h).
