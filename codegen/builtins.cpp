@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/lowering.h"
+#include "codegen/map_layout.h"
 
 namespace obs::cg {
 
@@ -237,6 +238,19 @@ void Lowering::emitEvent(contract::EventKind kind, uint32_t id) {
   B.SetInsertPoint(done);
 }
 
+contract::StackMode stackModeOf(const Expr *e) {
+  const Call *c = e ? e->as<Call>() : nullptr;
+  if (c && (c->name == "kstack" || c->name == "ustack"))
+    for (const Expr *arg : c->args)
+      if (const auto *id = arg->as<Identifier>()) {
+        if (id->name == "perf")
+          return contract::StackMode::Perf;
+        if (id->name == "raw")
+          return contract::StackMode::Raw;
+      }
+  return contract::StackMode::Bpftrace;
+}
+
 void Lowering::lowerPrintf(Expr &e, Call &c) {
   const StringLit *fmt = c.args.empty() ? nullptr : c.args[0]->as<StringLit>();
   if (!fmt) {
@@ -264,7 +278,19 @@ void Lowering::lowerPrintf(Expr &e, Call &c) {
       return;
     contract::FormatArg fa;
     fa.offset = off;
-    if (a->type && a->type->kind == TypeKind::Inet) {
+    if (a->type && !v->getType()->isPointerTy() &&
+        (a->type->kind == TypeKind::Stack ||
+         (a->type->kind == TypeKind::Symbol && a->type->isUser))) {
+      // Stacks and user symbols: rendered by user space; user ones carry
+      // the tgid their addresses belong to (stored below).
+      using FK = contract::FormatArg::Kind;
+      bool user = a->type->isUser;
+      fa.kind = a->type->kind == TypeKind::Symbol ? FK::USym : user ? FK::UStack : FK::KStack;
+      fa.size = user ? 16 : 8;
+      fa.mode = stackModeOf(a);
+      if (a->type->kind == TypeKind::Stack && a->type->count)
+        fa.frames = a->type->count;
+    } else if (a->type && a->type->kind == TypeKind::Inet) {
       fa.kind = contract::FormatArg::Kind::Inet;
       fa.size = 24;
     } else if (a->type && a->type->kind == TypeKind::Symbol && !a->type->isUser &&
@@ -309,6 +335,9 @@ void Lowering::lowerPrintf(Expr &e, Call &c) {
       copyString(bytePtr(rec, fa.offset), align8(fa.size), vals[i], srcSize);
     } else {
       B.CreateStore(vals[i], bytePtr(rec, fa.offset));
+      if (fa.kind == contract::FormatArg::Kind::USym ||
+          fa.kind == contract::FormatArg::Kind::UStack)
+        B.CreateStore(B.CreateLShr(H.getCurrentPidTgid(B), 32), bytePtr(rec, fa.offset + 8));
     }
   }
   H.ringbufSubmit(B, rec);

@@ -66,15 +66,25 @@ struct EventHeader {
   uint32_t id;
 };
 
+/// How a stack prints (kstack(perf), ustack(bpftrace, 5)): bpftrace's
+/// modes; Raw prints bare hex addresses.
+enum class StackMode : uint8_t { Bpftrace, Perf, Raw };
+
 /// One printf argument inside a Printf record. Integers are 8 bytes (sign
 /// or zero extended); strings are NUL-terminated within `size` bytes.
 struct FormatArg {
   /// KSym: an 8-byte kernel address the runtime prints as its symbol
   /// (ksym()); Inet: an InetAddr (ntop()) the runtime prints as text.
-  enum class Kind : uint8_t { Int, Uint, String, KSym, Inet };
+  /// USym: 16 bytes, the user address then the tgid it belongs to (usym()).
+  /// KStack: 8 bytes, a stack id in kStacksMap (negative: none). UStack: 16
+  /// bytes, the stack id then the tgid. Stacks print with `mode`, at most
+  /// `frames` frames.
+  enum class Kind : uint8_t { Int, Uint, String, KSym, Inet, USym, KStack, UStack };
   Kind kind = Kind::Int;
   uint32_t offset = 0; ///< from the start of the record (header included)
   uint32_t size = 8;
+  StackMode mode = StackMode::Bpftrace; ///< KStack, UStack
+  uint32_t frames = kStackFrames;       ///< KStack, UStack
 };
 
 /// The format table: PrintfSpec i is format id i.
@@ -154,13 +164,18 @@ static_assert(sizeof(InetAddr) == 24, "InetAddr layout");
 
 /// One component of a packed key; each starts 8-byte aligned.
 struct KeyField {
-  /// KStack/UStack: 8 bytes holding the stack id in kStacksMap (negative:
-  /// the kernel could not take the stack).
+  /// KStack: 8 bytes holding the stack id in kStacksMap (negative: the
+  /// kernel could not take the stack). UStack: 16 bytes, the stack id then
+  /// the tgid the frames belong to; USym: 16 bytes, the address then the
+  /// tgid. (Inside tuples UStack/USym keep 8 bytes and no tgid: they print
+  /// as addresses.)
   /// KSym, Inet: as in FormatArg; map dumps turn them into String parts.
   enum class Kind : uint8_t { Int, Uint, String, KStack, UStack, KSym, Inet, USym };
   Kind kind = Kind::Uint;
   uint32_t offset = 0;
   uint32_t size = 8;
+  StackMode mode = StackMode::Bpftrace; ///< KStack, UStack
+  uint32_t frames = kStackFrames;       ///< KStack, UStack: printed at most
 };
 
 struct MapSpec {

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "codegen/contract.h"
 #include "lang/grammar/ast.h"
 
 #include <cstdint>
@@ -30,5 +31,8 @@ inline constexpr uint64_t kBpfAny = 0;
 
 /// The value of a constant integer expression (literal or negated literal).
 bool constantInt(const Expr *e, int64_t &out);
+/// The print mode of a kstack/ustack expression (`ustack(perf)`); Bpftrace
+/// for anything else.
+contract::StackMode stackModeOf(const Expr *e);
 
 } // namespace obs::cg

@@ -22,21 +22,26 @@ std::string sanitize(const std::string &name) {
   return out;
 }
 
-void flattenKey(const Type *t, uint32_t &offset, std::vector<contract::KeyField> &out) {
+/// `top`: a key expression of its own, not a tuple element. There ustack
+/// and usym take 16 bytes: the value then the tgid (buildKey stores it);
+/// in tuples they stay 8 bytes, as tuples are laid out in memory.
+void flattenKey(const Type *t, uint32_t &offset, std::vector<contract::KeyField> &out,
+                bool top = true) {
   using K = contract::KeyField::Kind;
   if (t && t->kind == TypeKind::Tuple) {
     for (const Type *e : t->elements)
-      flattenKey(e, offset, out);
+      flattenKey(e, offset, out, false);
     return;
   }
   contract::KeyField f;
   f.offset = offset;
   if (t && t->kind == TypeKind::Stack) {
     f.kind = t->isUser ? K::UStack : K::KStack;
-    f.size = 8;
+    f.size = t->isUser && top ? 16 : 8;
+    f.frames = t->count ? t->count : contract::kStackFrames;
   } else if (t && t->kind == TypeKind::Symbol) {
     f.kind = t->isUser ? K::USym : K::KSym;
-    f.size = 8;
+    f.size = t->isUser && top ? 16 : 8;
   } else if (t && t->kind == TypeKind::Inet) {
     f.kind = K::Inet;
     f.size = 24;
@@ -390,6 +395,14 @@ llvm::Value *Lowering::buildKey(MapState &m, MapRef &ref) {
     if (!v)
       return nullptr;
     convertValue(bytePtr(key, offset), kt, v, parts[i].second);
+    if (sub.size() == 1 && sub[0].size == 16 &&
+        (sub[0].kind == contract::KeyField::Kind::UStack ||
+         sub[0].kind == contract::KeyField::Kind::USym)) {
+      // The tgid the user addresses belong to, for symbolization.
+      B.CreateStore(B.CreateLShr(H.getCurrentPidTgid(B), 32), bytePtr(key, offset + 8));
+    }
+    if (sub.size() == 1 && field < m.spec.key.size())
+      m.spec.key[field].mode = stackModeOf(ref.keys[i]);
     offset += subSize;
     field += sub.size();
   }

@@ -9,6 +9,7 @@
 #include "runtime/maps.h"
 #include "runtime/loader.h"
 #include "runtime/symbols.h"
+#include "runtime/user_symbols.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -70,10 +71,17 @@ std::vector<KeyPart> decodeParts(const std::vector<contract::KeyField> &fields,
     case contract::KeyField::Kind::Int: parts.push_back(KeyPart::ofInt(i64At(p))); break;
     case contract::KeyField::Kind::Uint: parts.push_back(KeyPart::ofUint(uint64_t(i64At(p)))); break;
     case contract::KeyField::Kind::KSym:
-    case contract::KeyField::Kind::USym:
-      parts.push_back(KeyPart::ofString(
-          symbolText(uint64_t(i64At(p)), f.kind == contract::KeyField::Kind::KSym)));
+      parts.push_back(KeyPart::ofString(symbolText(uint64_t(i64At(p)), true)));
       break;
+    case contract::KeyField::Kind::USym: {
+      // The address, then (16-byte fields) the tgid it belongs to.
+      uint64_t a = uint64_t(i64At(p));
+      uint32_t pid = f.size >= 16 ? uint32_t(i64At(p + 8)) : 0;
+      parts.push_back(KeyPart::ofString(a & contract::kStaticSymbolBit
+                                            ? symbolText(a, false)
+                                            : userSymbolizer().text(pid, a, false, false)));
+      break;
+    }
     case contract::KeyField::Kind::Inet:
       parts.push_back(KeyPart::ofString(inetToString(p)));
       break;
@@ -82,12 +90,15 @@ std::vector<KeyPart> decodeParts(const std::vector<contract::KeyField> &fields,
       KeyPart k;
       k.kind = KeyPart::Kind::Stack;
       k.userStack = f.kind == contract::KeyField::Kind::UStack;
+      k.mode = f.mode;
+      if (k.userStack && f.size >= 16)
+        k.pid = uint32_t(i64At(p + 8));
       int64_t id = i64At(p);
       std::vector<uint64_t> frames(contract::kStackFrames, 0);
       uint32_t key32 = uint32_t(id);
       if (id >= 0 && stacksFd >= 0 && bpf_map_lookup_elem(stacksFd, &key32, frames.data()) == 0)
         for (uint64_t a : frames) {
-          if (!a)
+          if (!a || k.stack.size() >= f.frames)
             break;
           k.stack.push_back(a);
         }

@@ -25,6 +25,8 @@ struct KeyPart {
   std::string s;                 ///< String (up to the first NUL)
   std::vector<uint64_t> stack;   ///< Stack: addresses, innermost first
   bool userStack = false;        ///< Stack: ustack rather than kstack
+  uint32_t pid = 0;              ///< Stack (user): the tgid of the frames, 0: unknown
+  contract::StackMode mode = contract::StackMode::Bpftrace; ///< Stack: how it prints
 
   static KeyPart ofInt(int64_t v) { KeyPart p; p.kind = Kind::Int; p.i = v; return p; }
   static KeyPart ofUint(uint64_t v) { KeyPart p; p.kind = Kind::Uint; p.u = v; return p; }

@@ -196,6 +196,8 @@ RunResult runSession(contract::BpfObject object, const RunOptions &opt, RunHooks
     r.exitCode = 1;
     return r;
   }
+  if (hooks.opened)
+    hooks.opened(loader);
   if (hooks.loaded)
     hooks.loaded();
   if (!loader.runBegin(err)) {

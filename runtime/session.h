@@ -47,6 +47,9 @@ struct RunHooks {
   std::function<void(const Loader &loader)> atExit;
   /// Loaded and verified; BEGIN runs next.
   std::function<void()> loaded;
+  /// Just before `loaded`: the object's maps exist (obs_stacks, read when
+  /// printf prints a stack).
+  std::function<void(const Loader &loader)> opened;
   /// Attached: the run has started (start-up time ends here).
   std::function<void(size_t links)> attached;
   /// The run is over: END has run; the exit dump of maps follows.

@@ -9,9 +9,11 @@
 #pragma once
 
 #include "codegen/contract.h"
+#include "runtime/output/printer.h"
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace obs {
 
@@ -24,5 +26,18 @@ std::string inetToString(const uint8_t *inetAddr);
 
 /// A KSym or Inet printf argument at `p` as text (empty for other kinds).
 std::string renderSymbolicArg(const contract::FormatArg &arg, const uint8_t *p);
+
+/// The frames of stack `id` in the obs_stacks map `stacksFd`, innermost
+/// first, at most `limit`; empty when the id is negative or unknown.
+std::vector<uint64_t> readStackFrames(int stacksFd, int64_t id,
+                                      uint32_t limit = contract::kStackFrames);
+
+/// printf arguments only user space can render (KSym, USym, KStack, UStack)
+/// turned into text: `outSpec` and `outRecord` are copies of the record in
+/// which each is a String argument. False (nothing written) when the record
+/// has none, so the caller formats the original.
+bool renderSymbolicPrintf(const contract::PrintfSpec &spec, const uint8_t *record, size_t size,
+                          int stacksFd, const output::Symbolizer &symbolize,
+                          contract::PrintfSpec &outSpec, std::vector<uint8_t> &outRecord);
 
 } // namespace obs

@@ -28,7 +28,7 @@ std::string keyString(const std::vector<KeyPart> &key, const Symbolizer &sym) {
     case KeyPart::Kind::Uint: s += std::to_string(p.u); break;
     case KeyPart::Kind::String: s += p.s; break;
     case KeyPart::Kind::Stack:
-      s += renderStack(p.stack, p.userStack, 4, sym);
+      s += renderStack(p, 4, sym);
       break;
     }
   }
@@ -42,7 +42,7 @@ std::string keyPartJson(const KeyPart &p, const Symbolizer &sym) {
   case KeyPart::Kind::Uint: return std::to_string(p.u);
   case KeyPart::Kind::String: return jsonString(p.s);
   case KeyPart::Kind::Stack:
-    return jsonString(renderStack(p.stack, p.userStack, 4, sym));
+    return jsonString(renderStack(p, 4, sym));
   }
   return "null";
 }
@@ -93,7 +93,7 @@ std::string numberJson(double v) {
 }
 
 std::string stackArray(const std::vector<uint64_t> &frames, bool user,
-                       const Symbolizer &sym) {
+                       const Symbolizer &sym, uint32_t pid = 0) {
   std::string s = "[";
   bool first = true;
   for (uint64_t a : frames) {
@@ -103,7 +103,7 @@ std::string stackArray(const std::vector<uint64_t> &frames, bool user,
       s += ", ";
     first = false;
     // renderStack() of one frame is "\n" + name + "\n".
-    std::string one = renderStack({a}, user, 0, sym);
+    std::string one = renderStack({a}, user, pid, contract::StackMode::Bpftrace, 0, sym);
     s += jsonString(std::string_view(one).substr(1, one.size() - 2));
   }
   return s + "]";
@@ -182,7 +182,7 @@ void JsonOutput::printValue(const KeyPart &v) {
   case KeyPart::Kind::Uint: out_ << v.u; break;
   case KeyPart::Kind::String: out_ << jsonString(v.s); break;
   case KeyPart::Kind::Stack:
-    out_ << jsonString(renderStack(v.stack, v.userStack, 8, symbolize_));
+    out_ << jsonString(renderStack(v, 8, symbolize_));
     break;
   }
   out_ << "}\n";
@@ -280,7 +280,7 @@ void JsonOutput::printAlert(const AlertRecord &a) {
     if (!x.kstack.empty())
       out_ << ", \"kstack\": " << stackArray(x.kstack, false, symbolize_);
     if (!x.ustack.empty())
-      out_ << ", \"ustack\": " << stackArray(x.ustack, true, symbolize_);
+      out_ << ", \"ustack\": " << stackArray(x.ustack, true, symbolize_, x.pid);
     out_ << "}";
   }
   out_ << ", \"degraded\": " << (a.lost.total() ? "true" : "false")

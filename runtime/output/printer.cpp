@@ -42,24 +42,46 @@ Exemplar exemplarFromKernel(const obs_exemplar &x, uint64_t originNs) {
 
 OutputFormat::OutputFormat(std::ostream &out) : OutputFormat(out, std::cerr) {}
 
-std::string renderStack(const std::vector<uint64_t> &frames, bool user,
-                        unsigned indent, const Symbolizer &symbolize) {
+std::string renderStack(const std::vector<uint64_t> &frames, bool user, uint32_t pid,
+                        contract::StackMode mode, unsigned indent,
+                        const Symbolizer &symbolize) {
+  auto hex = [](uint64_t a, bool prefix) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, prefix ? "0x%llx" : "%llx",
+                  static_cast<unsigned long long>(a));
+    return std::string(buf);
+  };
   std::string out = "\n";
   for (uint64_t a : frames) {
     if (a == 0)
       break;
-    out += std::string(indent, ' ');
-    if (symbolize) {
-      out += symbolize(a, user);
-    } else {
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "0x%llx",
-                    static_cast<unsigned long long>(a));
-      out += buf;
+    if (mode == contract::StackMode::Raw) {
+      out += hex(a, false) + "\n";
+      continue;
     }
-    out += '\n';
+    SymbolQuery q;
+    q.addr = a;
+    q.user = user;
+    q.pid = pid;
+    // bpftrace 0.17's perf mode: `\t<hex> func+off`, user frames with
+    // ` (module)`.
+    q.module = mode == contract::StackMode::Perf && user;
+    std::string name = symbolize ? symbolize(q) : hex(a, true);
+    if (mode == contract::StackMode::Perf)
+      out += "\t" + hex(a, false) + " " + name + "\n";
+    else
+      out += std::string(indent, ' ') + name + "\n";
   }
   return out;
+}
+
+std::string renderStack(const std::vector<uint64_t> &frames, bool user,
+                        unsigned indent, const Symbolizer &symbolize) {
+  return renderStack(frames, user, 0, contract::StackMode::Bpftrace, indent, symbolize);
+}
+
+std::string renderStack(const KeyPart &stack, unsigned indent, const Symbolizer &symbolize) {
+  return renderStack(stack.stack, stack.userStack, stack.pid, stack.mode, indent, symbolize);
 }
 
 int64_t averageOf(const MapValue &v) {

@@ -20,13 +20,47 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 namespace obs::output {
 
-/// Turns a stack address into `func+off` (or `0x7f..` when unknown).
-using Symbolizer = std::function<std::string(uint64_t addr, bool user)>;
+/// One address to name: a stack frame, a usym()/ksym() value.
+struct SymbolQuery {
+  uint64_t addr = 0;
+  bool user = false;
+  uint32_t pid = 0;    ///< user: the tgid the address belongs to (0: unknown)
+  bool offset = true;  ///< `func+off` (stack frames); false: `func` (usym)
+  bool module = false; ///< user: append ` (module)` (perf-mode stacks)
+};
+
+/// Turns an address into `func+off` (or `0x7f..` when unknown). Built from
+/// a function of a SymbolQuery, or of (addr, user) alone, which then
+/// ignores the pid and the style.
+class Symbolizer {
+public:
+  using Fn = std::function<std::string(const SymbolQuery &q)>;
+  Symbolizer() = default;
+  Symbolizer(Fn f) : fn_(std::move(f)) {}
+  template <typename F,
+            std::enable_if_t<std::is_invocable_r_v<std::string, F, uint64_t, bool> &&
+                                 !std::is_invocable_v<F, const SymbolQuery &>,
+                             int> = 0>
+  Symbolizer(F f)
+      : fn_([f = std::move(f)](const SymbolQuery &q) { return f(q.addr, q.user); }) {}
+  explicit operator bool() const { return bool(fn_); }
+  std::string operator()(const SymbolQuery &q) const { return fn_(q); }
+  std::string operator()(uint64_t addr, bool user) const {
+    SymbolQuery q;
+    q.addr = addr;
+    q.user = user;
+    return fn_(q);
+  }
+
+private:
+  Fn fn_;
+};
 
 /// Wall-clock time, for time().
 using WallTime = std::chrono::system_clock::time_point;
@@ -200,6 +234,14 @@ std::vector<const MapEntry *> orderedEntries(const MapDump &map,
 /// print()). Zero addresses end the stack.
 std::string renderStack(const std::vector<uint64_t> &frames, bool user,
                         unsigned indent, const Symbolizer &symbolize);
+/// The same for a stack key or value (KeyPart::Kind::Stack): its frame
+/// limit, its mode (perf: `\t7f12ab func+off (module)` lines; raw: bare hex
+/// lines) and, for a user stack, its process.
+std::string renderStack(const KeyPart &stack, unsigned indent, const Symbolizer &symbolize);
+/// The general form: `pid` is the process of user frames (0: unknown).
+std::string renderStack(const std::vector<uint64_t> &frames, bool user, uint32_t pid,
+                        contract::StackMode mode, unsigned indent,
+                        const Symbolizer &symbolize);
 
 /// avg as bpftrace computes it: total / count truncated toward zero, 0 when
 /// empty.

@@ -29,7 +29,7 @@ std::string keyText(const std::vector<KeyPart> &key, const Symbolizer &sym) {
     case KeyPart::Kind::Uint: s += std::to_string(p.u); break;
     case KeyPart::Kind::String: s += p.s; break;
     case KeyPart::Kind::Stack:
-      s += renderStack(p.stack, p.userStack, 4, sym);
+      s += renderStack(p, 4, sym);
       break;
     }
   }
@@ -126,7 +126,7 @@ void TextOutput::printValue(const KeyPart &v) {
   case KeyPart::Kind::Uint: out_ << v.u; break;
   case KeyPart::Kind::String: out_ << v.s; break;
   case KeyPart::Kind::Stack:
-    out_ << renderStack(v.stack, v.userStack, 8, symbolize_);
+    out_ << renderStack(v, 8, symbolize_);
     break;
   }
   out_ << "\n";
@@ -261,7 +261,8 @@ void TextOutput::printAlert(const AlertRecord &a) {
     if (!x.kstack.empty())
       out_ << "  kstack:" << renderStack(x.kstack, false, 8, symbolize_);
     if (!x.ustack.empty())
-      out_ << "  ustack:" << renderStack(x.ustack, true, 8, symbolize_);
+      out_ << "  ustack:"
+           << renderStack(x.ustack, true, x.pid, contract::StackMode::Bpftrace, 8, symbolize_);
   }
   if (a.lost.total())
     out_ << "  degraded: " << a.lost.total() << " events lost in window ["

@@ -13,6 +13,8 @@
 #include "runtime/output/format.h"
 #include "runtime/output/printer.h"
 #include "runtime/session.h"
+#include "runtime/symbols.h"
+#include "runtime/user_symbols.h"
 #include "tools/obsc/explain.h"
 
 #include <algorithm>
@@ -101,16 +103,19 @@ int runBackEnd(Compilation &c, std::ostream &out, const BackEndExtras *extras) {
   }
 
   std::unique_ptr<output::OutputFormat> printer = output::makeOutput(o.format, out, std::cerr);
-  printer->setSymbolizer([&c](uint64_t addr, bool user) -> std::string {
-    if (!user) {
-      uint64_t off = 0;
-      if (const auto *sym = c.catalog->kernelSymbols().lookup(addr, &off))
-        return sym->name + "+" + std::to_string(off);
-    }
+  // Kernel frames from kallsyms; user frames and usym() through the
+  // process's mappings and ELF symbols (runtime/user_symbols.h).
+  output::Symbolizer symbolizer([&c](const output::SymbolQuery &q) -> std::string {
+    if (q.user)
+      return userSymbolizer().text(q.pid, q.addr, q.offset, q.module);
+    uint64_t off = 0;
+    if (const auto *sym = c.catalog->kernelSymbols().lookup(q.addr, &off))
+      return q.offset ? sym->name + "+" + std::to_string(off) : sym->name;
     char buf[32];
-    snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(addr));
+    snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(q.addr));
     return buf;
   });
+  printer->setSymbolizer(symbolizer);
 
   RunOptions ro;
   ro.dryRun = o.dryRun;
@@ -190,6 +195,31 @@ int runBackEnd(Compilation &c, std::ostream &out, const BackEndExtras *extras) {
       out.flush();
     };
   }
+
+  // Stacks and user symbols in printf are rendered here, as the record is
+  // consumed (the process is likely alive: its mappings are read now); the
+  // processes named by ustack/usym map keys are read on every tick, so
+  // their stacks still resolve in the dump at exit.
+  int stacksFd = -1;
+  hooks.opened = [&](const Loader &l) { stacksFd = l.mapFd(contract::kStacksMap); };
+  if (hooks.printf) {
+    auto plainPrintf = hooks.printf;
+    hooks.printf = [&, plainPrintf](const contract::PrintfSpec &s, const uint8_t *rec,
+                                    size_t size) {
+      contract::PrintfSpec s2;
+      std::vector<uint8_t> r2;
+      if (renderSymbolicPrintf(s, rec, size, stacksFd, symbolizer, s2, r2))
+        plainPrintf(s2, r2.data(), r2.size());
+      else
+        plainPrintf(s, rec, size);
+    };
+  }
+  auto plainTick = hooks.tick;
+  hooks.tick = [plainTick](Loader &l, uint64_t now) {
+    snapshotMapPids(l);
+    if (plainTick)
+      plainTick(l, now);
+  };
 
   if (extras && extras->setup)
     extras->setup(hooks, object->spec);

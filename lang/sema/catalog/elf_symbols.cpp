@@ -340,4 +340,13 @@ uint64_t ElfSymbols::fileOffsetOf(uint64_t address) const {
   return address;
 }
 
+bool ElfSymbols::addressOfFileOffset(uint64_t offset, uint64_t &address) const {
+  for (const Segment &s : segments_)
+    if (offset >= s.offset && offset < s.offset + s.filesz) {
+      address = offset - s.offset + s.vaddr;
+      return true;
+    }
+  return false;
+}
+
 } // namespace obs

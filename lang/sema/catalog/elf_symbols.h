@@ -75,6 +75,10 @@ public:
 
   /// Translates a virtual address to a file offset via the PT_LOAD segments.
   uint64_t fileOffsetOf(uint64_t address) const;
+  /// The inverse, for symbolizing a mapped address: the virtual address of
+  /// file offset `offset` in the PT_LOAD segment holding it; false when no
+  /// segment's file bytes hold it.
+  bool addressOfFileOffset(uint64_t offset, uint64_t &address) const;
 
 private:
   struct Segment {
