@@ -251,7 +251,7 @@ contract::StackMode stackModeOf(const Expr *e) {
   return contract::StackMode::Bpftrace;
 }
 
-void Lowering::lowerPrintf(Expr &e, Call &c) {
+void Lowering::lowerPrintf(Expr &e, Call &c, contract::EventKind kind) {
   const StringLit *fmt = c.args.empty() ? nullptr : c.args[0]->as<StringLit>();
   if (!fmt) {
     error(e.range, "printf needs a format string");
@@ -278,9 +278,19 @@ void Lowering::lowerPrintf(Expr &e, Call &c) {
       return;
     contract::FormatArg fa;
     fa.offset = off;
-    if (a->type && !v->getType()->isPointerTy() &&
-        (a->type->kind == TypeKind::Stack ||
-         (a->type->kind == TypeKind::Symbol && a->type->isUser))) {
+    if (a->type && a->type->kind == TypeKind::Tuple) {
+      error(a->range, "printing a tuple is not lowered (bpftrace 0.17 refuses it too); print "
+                      "its elements: $t.0, $t.1");
+      return;
+    }
+    if (a->type && (a->type->kind == TypeKind::Buffer || a->type->kind == TypeKind::Timestamp)) {
+      // buf() and strftime() values: copied whole, rendered by user space.
+      fa.kind = a->type->kind == TypeKind::Buffer ? contract::FormatArg::Kind::Buffer
+                                                  : contract::FormatArg::Kind::Timestamp;
+      fa.size = slotSize(a->type);
+    } else if (a->type && !v->getType()->isPointerTy() &&
+               (a->type->kind == TypeKind::Stack ||
+                (a->type->kind == TypeKind::Symbol && a->type->isUser))) {
       // Stacks and user symbols: rendered by user space; user ones carry
       // the tgid their addresses belong to (stored below).
       using FK = contract::FormatArg::Kind;
@@ -322,12 +332,14 @@ void Lowering::lowerPrintf(Expr &e, Call &c) {
   auto *done = llvm::BasicBlock::Create(C, "printf.done", fn);
   B.CreateCondBr(B.CreateIsNotNull(rec), ok, lost);
   B.SetInsertPoint(ok);
-  B.CreateStore(B.getInt32(uint32_t(contract::EventKind::Printf)), rec);
+  B.CreateStore(B.getInt32(uint32_t(kind)), rec);
   B.CreateStore(B.getInt32(id), bytePtr(rec, 4));
   for (size_t i = 0; i < vals.size(); ++i) {
     const contract::FormatArg &fa = ps.args[i];
-    if (fa.kind == contract::FormatArg::Kind::Inet) {
-      copyMem(bytePtr(rec, fa.offset), vals[i], 24);
+    if (fa.kind == contract::FormatArg::Kind::Inet ||
+        fa.kind == contract::FormatArg::Kind::Buffer ||
+        fa.kind == contract::FormatArg::Kind::Timestamp) {
+      copyMem(bytePtr(rec, fa.offset), vals[i], fa.size);
     } else if (fa.kind == contract::FormatArg::Kind::String) {
       uint32_t srcSize = c.args[i + 1]->type && c.args[i + 1]->type->size
                              ? c.args[i + 1]->type->size
@@ -386,6 +398,16 @@ llvm::Value *Lowering::lowerCall(Expr &e, Call &c) {
   }
   if (n == "str")
     return lowerStr(e, c);
+  if (n == "cat" || n == "system") {
+    lowerPrintf(e, c, n == "cat" ? contract::EventKind::Cat : contract::EventKind::System);
+    return B.getInt64(0);
+  }
+  if (n == "strftime")
+    return lowerStrftime(e, c);
+  if (n == "buf")
+    return lowerBuf(e, c);
+  if (n == "signal")
+    return lowerSignal(e, c);
   if (n == "kstack" || n == "ustack") {
     Identifier id{n};
     return lowerIdentifier(e, id);
@@ -395,10 +417,8 @@ llvm::Value *Lowering::lowerCall(Expr &e, Call &c) {
       error(e.range, n + "() needs an address");
       return nullptr;
     }
-    if (n == "kaddr") {
-      error(e.range, "kaddr() is not lowered to BPF yet");
-      return nullptr;
-    }
+    if (n == "kaddr")
+      return lowerKaddr(e, c);
     return lowerExpr(c.args[0]); // the address; printed as a symbol by the runtime
   }
   if (n == "ntop") {

@@ -50,6 +50,8 @@ struct CodegenInput {
   /// The args record of a tracepoint (its format), or null: `obsc record`.
   std::function<const Type *(const std::string &category, const std::string &event)>
       tracepointFormat;
+  /// kaddr("name"): the address of a kernel symbol (kallsyms), or nullopt.
+  std::function<std::optional<uint64_t>(const std::string &name)> kernelSymbol;
 };
 
 struct CodegenOptions {
@@ -104,6 +106,12 @@ inline std::optional<contract::BpfObject> compileToBpf(SemaContext &sema,
                   [&sema](const std::string &cat, const std::string &event) {
                     std::string err;
                     return sema.catalog.tracepointArgs(cat, event, err);
+                  },
+                  [&sema](const std::string &name) -> std::optional<uint64_t> {
+                    auto a = sema.catalog.kernelSymbols().address(name);
+                    if (!a || !*a)
+                      return std::nullopt;
+                    return a;
                   }};
   return compileToBpf(in, sema.diags, opts, dumps);
 }

@@ -56,6 +56,10 @@ enum class EventKind : uint32_t {
               ///< kJoinArgs strings of kJoinArgSize bytes, empty after the last
   Record = 8, ///< `obsc record`: id = program index; a RecordHeader, then the
               ///< payload ProgramSpec::record describes (codegen/record.cpp)
+  Cat = 9,    ///< cat(fmt, ...): laid out as Printf; the text is a file name
+              ///< whose contents user space prints
+  System = 10, ///< system(fmt, ...): laid out as Printf; the text is a shell
+               ///< command user space runs (/bin/sh -c), printing its stdout
 };
 inline constexpr uint32_t kJoinArgs = 16;
 inline constexpr uint32_t kJoinArgSize = 64;
@@ -75,11 +79,14 @@ enum class StackMode : uint8_t { Bpftrace, Perf, Raw };
 struct FormatArg {
   /// KSym: an 8-byte kernel address the runtime prints as its symbol
   /// (ksym()); Inet: an InetAddr (ntop()) the runtime prints as text.
+  /// Buffer: a buffer value of `size` bytes (buf(), kBufferHeader); Timestamp: a
+  /// TimestampValue (strftime()).
   /// USym: 16 bytes, the user address then the tgid it belongs to (usym()).
   /// KStack: 8 bytes, a stack id in kStacksMap (negative: none). UStack: 16
   /// bytes, the stack id then the tgid. Stacks print with `mode`, at most
   /// `frames` frames.
-  enum class Kind : uint8_t { Int, Uint, String, KSym, Inet, USym, KStack, UStack };
+  enum class Kind : uint8_t { Int, Uint, String, KSym, Inet, Buffer, Timestamp,
+                              USym, KStack, UStack };
   Kind kind = Kind::Int;
   uint32_t offset = 0; ///< from the start of the record (header included)
   uint32_t size = 8;
@@ -143,6 +150,8 @@ enum class ValueKind : uint8_t {
   Tuple,  ///< plain `@x = (a, b)`: parts laid out as keys are (valueFields)
   Fit,      ///< windowed slope/r2/predict: obs_win_fit
   Quantile, ///< windowed quantile: obs_win_quantile
+  Rendered, ///< plain `@x = buf(..)` or strftime(..): valueFields[0] (a
+            ///< Buffer or Timestamp field), printed as text
 };
 
 /// Hist buckets: 0 holds values < 0, 1 holds 0, i >= 2 holds
@@ -162,6 +171,18 @@ struct InetAddr {
 };
 static_assert(sizeof(InetAddr) == 24, "InetAddr layout");
 
+/// The value of buf(p, n) (a buffer[N]): a uint64 length (the bytes read,
+/// at most N), then N bytes rounded up to 8, zero after the length.
+inline constexpr uint32_t kBufferHeader = 8;
+
+/// The value of strftime(fmt, ns): the format (an ObjectSpec::formats id)
+/// and the monotonic time, turned into wall-clock text by user space.
+struct TimestampValue {
+  uint64_t format;
+  uint64_t nsecs;
+};
+static_assert(sizeof(TimestampValue) == 16, "TimestampValue layout");
+
 /// One component of a packed key; each starts 8-byte aligned.
 struct KeyField {
   /// KStack: 8 bytes holding the stack id in kStacksMap (negative: the
@@ -169,8 +190,10 @@ struct KeyField {
   /// the tgid the frames belong to; USym: 16 bytes, the address then the
   /// tgid. (Inside tuples UStack/USym keep 8 bytes and no tgid: they print
   /// as addresses.)
-  /// KSym, Inet: as in FormatArg; map dumps turn them into String parts.
-  enum class Kind : uint8_t { Int, Uint, String, KStack, UStack, KSym, Inet, USym };
+  /// KSym, Inet, Buffer, Timestamp: as in FormatArg; map dumps turn them
+  /// into String parts.
+  enum class Kind : uint8_t { Int, Uint, String, KStack, UStack, KSym, Inet, USym, Buffer,
+                              Timestamp };
   Kind kind = Kind::Uint;
   uint32_t offset = 0;
   uint32_t size = 8;

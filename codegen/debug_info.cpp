@@ -120,7 +120,8 @@ void Lowering::attachMapBtf(llvm::GlobalVariable *gv, uint32_t mapType, uint32_t
       std::vector<uint32_t> off;
       for (size_t i = 0; i < keyFields->size(); ++i) {
         const contract::KeyField &k = (*keyFields)[i];
-        llvm::DIType *t = k.kind == contract::KeyField::Kind::String ? bytes(k.size)
+        llvm::DIType *t = k.kind == contract::KeyField::Kind::String || k.size != 8
+                              ? bytes(k.size)
                           : k.kind == contract::KeyField::Kind::Int  ? diI64
                                                                      : diU64;
         mem.push_back({"k" + std::to_string(i), t});
@@ -147,6 +148,7 @@ void Lowering::attachMapBtf(llvm::GlobalVariable *gv, uint32_t mapType, uint32_t
         break;
       case VK::String:
       case VK::Tuple:
+      case VK::Rendered:
         valTy = bytes(valueSize);
         break;
       case VK::Min:

@@ -25,6 +25,7 @@ enum HelperId : uint64_t {
   GetCurrentTask = 35,
   ProbeReadStr = 45,
   GetCurrentCgroupId = 80,
+  SendSignal = 109,
   ProbeReadUser = 112,
   ProbeReadKernel = 113,
   ProbeReadUserStr = 114,
@@ -96,6 +97,17 @@ public:
                   : space == Space::Kernel ? ProbeReadKernelStr
                                            : ProbeReadStr;
     return call(b, id, i64(b), {dst, b.getInt64(size), src});
+  }
+  llvm::Value *probeReadVar(Builder &b, llvm::Value *dst, llvm::Value *size, llvm::Value *src,
+                            Space space) override {
+    HelperId id = space == Space::User     ? ProbeReadUser
+                  : space == Space::Kernel ? ProbeReadKernel
+                                           : ProbeRead;
+    return call(b, id, i64(b), {dst, size, src});
+  }
+  llvm::Value *sendSignal(Builder &b, llvm::Value *sig) override {
+    // bpf_send_signal(u32 sig): the whole process, as bpftrace's signal().
+    return call(b, SendSignal, i64(b), {sig});
   }
   llvm::Value *forEachMapElem(Builder &b, llvm::Value *map, llvm::Function *callback,
                               llvm::Value *ctx) override {

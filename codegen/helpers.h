@@ -46,6 +46,12 @@ public:
                                  llvm::Value *src, Space space) = 0;
   virtual llvm::Value *probeReadStr(Builder &b, llvm::Value *dst, uint32_t size,
                                     llvm::Value *src, Space space) = 0;
+  /// probeRead with a size known only at run time (an i64 the caller has
+  /// bounded for the verifier: buf(p, n)).
+  virtual llvm::Value *probeReadVar(Builder &b, llvm::Value *dst, llvm::Value *size,
+                                    llvm::Value *src, Space space) = 0;
+  /// Sends signal `sig` (an i64) to the current process (signal()).
+  virtual llvm::Value *sendSignal(Builder &b, llvm::Value *sig) = 0;
 
   /// Calls `callback(map, key, value, ctx)` for every element; returns the
   /// number of elements visited. Null: the target cannot (len() reports it).

@@ -107,12 +107,19 @@ public:
   llvm::Value *lowerIdentifier(Expr &e, Identifier &id);
   llvm::Value *lowerCall(Expr &e, Call &c);
   llvm::Value *lowerStr(Expr &e, Call &c);
-  void lowerPrintf(Expr &e, Call &c);
+  /// printf, and cat()/system() (same record layout, another kind).
+  void lowerPrintf(Expr &e, Call &c, contract::EventKind kind = contract::EventKind::Printf);
   void emitEvent(contract::EventKind kind, uint32_t id);
   llvm::Value *ctxArg(unsigned index); ///< arg0..argN from pt_regs
   llvm::Value *loadCtxField(uint32_t offset, const Type *t);
 
 
+
+  //===-- builtins_user.cpp ------------------------------------------===//
+  llvm::Value *lowerKaddr(Expr &e, Call &c);
+  llvm::Value *lowerStrftime(Expr &e, Call &c);
+  llvm::Value *lowerBuf(Expr &e, Call &c);
+  llvm::Value *lowerSignal(Expr &e, Call &c);
 
   //===-- maps.cpp ---------------------------------------------------===//
   MapState *mapState(const std::string &name, SourceRange where);

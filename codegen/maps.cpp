@@ -45,7 +45,10 @@ void flattenKey(const Type *t, uint32_t &offset, std::vector<contract::KeyField>
   } else if (t && t->kind == TypeKind::Inet) {
     f.kind = K::Inet;
     f.size = 24;
-  } else if (t && (t->kind == TypeKind::String || t->kind == TypeKind::Buffer)) {
+  } else if (t && (t->kind == TypeKind::Buffer || t->kind == TypeKind::Timestamp)) {
+    f.kind = t->kind == TypeKind::Buffer ? K::Buffer : K::Timestamp;
+    f.size = slotSize(t);
+  } else if (t && t->kind == TypeKind::String) {
     f.kind = K::String;
     f.size = t->size ? t->size : 64;
   } else {
@@ -118,7 +121,12 @@ MapState *Lowering::mapState(const std::string &refName, SourceRange where) {
                        "to BPF");
       return nullptr;
     }
-  } else if (v && (v->kind == TypeKind::String || v->kind == TypeKind::Buffer)) {
+  } else if (v && (v->kind == TypeKind::Buffer || v->kind == TypeKind::Timestamp)) {
+    ms.kind = VK::Rendered; // one field, laid out and decoded as a key part is
+    uint32_t off = 0;
+    flattenKey(v, off, ms.valueFields);
+    ms.valueSize = off;
+  } else if (v && v->kind == TypeKind::String) {
     ms.kind = VK::String;
     ms.stringSize = v->size ? v->size : 64;
     ms.valueSize = align8(ms.stringSize);
@@ -128,7 +136,7 @@ MapState *Lowering::mapState(const std::string &refName, SourceRange where) {
     flattenKey(v, off, ms.valueFields);
     ms.valueSize = off;
   } else if (!v || v->kind == TypeKind::Integer || v->kind == TypeKind::Pointer ||
-             v->kind == TypeKind::Symbol || v->kind == TypeKind::Timestamp) {
+             v->kind == TypeKind::Symbol) {
     ms.kind = VK::Int;
     ms.valueSize = 8;
     ms.valueSigned = !v || v->kind != TypeKind::Integer || v->isSigned;
@@ -490,7 +498,7 @@ void Lowering::lowerMapAssign(Stmt &s, Assign &a, MapRef &ref) {
     B.SetInsertPoint(done);
     return;
   }
-  if (ms.kind == VK::Tuple) {
+  if (ms.kind == VK::Tuple || ms.kind == VK::Rendered) {
     llvm::Value *v = lowerExpr(a.value);
     if (!v)
       return;
@@ -576,7 +584,7 @@ llvm::Value *Lowering::lowerMapRead(Expr &e, MapRef &ref) {
   llvm::BasicBlock *from = B.GetInsertBlock();
   auto *have = llvm::BasicBlock::Create(C, "read.have", fn);
   auto *done = llvm::BasicBlock::Create(C, "read.done", fn);
-  if (ms.kind == VK::String || ms.kind == VK::Tuple) {
+  if (ms.kind == VK::String || ms.kind == VK::Tuple || ms.kind == VK::Rendered) {
     llvm::Value *buf = allocMem(ms.valueSize, "mapstr");
     zeroMem(buf, ms.valueSize);
     B.CreateCondBr(B.CreateIsNotNull(p), have, done);

@@ -23,8 +23,11 @@ uint32_t slotSize(const Type *t) {
     return 8;
   switch (t->kind) {
   case TypeKind::String:
-  case TypeKind::Buffer:
     return align8(t->size ? t->size : 64);
+  case TypeKind::Buffer: // contract.h: a length, then the bytes
+    return contract::kBufferHeader + align8(t->size ? t->size : 64);
+  case TypeKind::Timestamp:
+    return sizeof(contract::TimestampValue);
   case TypeKind::Tuple: {
     uint32_t n = 0;
     for (const Type *e : t->elements)
@@ -45,7 +48,7 @@ uint32_t slotSize(const Type *t) {
 
 bool isMemoryType(const Type *t) {
   return t && (t->kind == TypeKind::String || t->kind == TypeKind::Buffer ||
-               t->kind == TypeKind::Inet ||
+               t->kind == TypeKind::Inet || t->kind == TypeKind::Timestamp ||
                t->kind == TypeKind::Tuple || t->kind == TypeKind::Record ||
                t->kind == TypeKind::Array);
 }
@@ -99,14 +102,20 @@ llvm::Value *Lowering::bytePtr(llvm::Value *base, uint64_t offset) {
   return B.CreateInBoundsGEP(B.getInt8Ty(), base, B.getInt64(offset));
 }
 
+// The BPF backend expands memcpy/memset inline only up to 1 KB (there is no
+// library call to fall back on): larger copies go in chunks.
+constexpr uint32_t kMemChunk = 512;
+
 void Lowering::copyMem(llvm::Value *dst, llvm::Value *src, uint32_t size) {
-  if (size)
-    B.CreateMemCpy(dst, llvm::MaybeAlign(8), src, llvm::MaybeAlign(8), size);
+  for (uint32_t off = 0; off < size; off += kMemChunk)
+    B.CreateMemCpy(bytePtr(dst, off), llvm::MaybeAlign(8), bytePtr(src, off), llvm::MaybeAlign(8),
+                   std::min(kMemChunk, size - off));
 }
 
 void Lowering::zeroMem(llvm::Value *dst, uint32_t size) {
-  if (size)
-    B.CreateMemSet(dst, B.getInt8(0), size, llvm::MaybeAlign(8));
+  for (uint32_t off = 0; off < size; off += kMemChunk)
+    B.CreateMemSet(bytePtr(dst, off), B.getInt8(0), std::min(kMemChunk, size - off),
+                   llvm::MaybeAlign(8));
 }
 
 void Lowering::copyString(llvm::Value *dst, uint32_t dstSize, llvm::Value *src,

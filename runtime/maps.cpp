@@ -8,6 +8,7 @@
 
 #include "runtime/maps.h"
 #include "runtime/loader.h"
+#include "runtime/value_text.h"
 #include "runtime/symbols.h"
 #include "runtime/user_symbols.h"
 
@@ -28,7 +29,8 @@ MapValueKind dumpKind(VK k) {
   switch (k) {
   case VK::Int:
   case VK::String:
-  case VK::Tuple: return MapValueKind::Plain;
+  case VK::Tuple:
+  case VK::Rendered: return MapValueKind::Plain;
   case VK::Count: return MapValueKind::Count;
   case VK::Sum: return MapValueKind::Sum;
   case VK::Min: return MapValueKind::Min;
@@ -48,6 +50,7 @@ int64_t i64At(const uint8_t *p) {
 }
 
 const std::vector<std::string> *gSymbols = nullptr; // of the map being read
+const std::vector<contract::PrintfSpec> *gFormats = nullptr; // strftime formats
 
 std::string symbolText(uint64_t v, bool kernel) {
   if (v & contract::kStaticSymbolBit) {
@@ -84,6 +87,13 @@ std::vector<KeyPart> decodeParts(const std::vector<contract::KeyField> &fields,
     }
     case contract::KeyField::Kind::Inet:
       parts.push_back(KeyPart::ofString(inetToString(p)));
+      break;
+    case contract::KeyField::Kind::Buffer:
+    case contract::KeyField::Kind::Timestamp:
+      parts.push_back(KeyPart::ofString(renderValueArg(
+          f.kind == contract::KeyField::Kind::Buffer ? contract::FormatArg::Kind::Buffer
+                                                     : contract::FormatArg::Kind::Timestamp,
+          p, f.size, gFormats)));
       break;
     case contract::KeyField::Kind::KStack:
     case contract::KeyField::Kind::UStack: {
@@ -126,6 +136,12 @@ bool mergeValue(const contract::MapSpec &spec, const uint8_t *vals, int ncpu, si
     out.isTuple = true;
     out.tuple = decodeParts(spec.valueFields, vals, -1);
     return true;
+  case VK::Rendered: {
+    std::vector<KeyPart> parts = decodeParts(spec.valueFields, vals, -1);
+    out.isString = true;
+    out.str = parts.empty() ? "" : parts[0].s;
+    return true;
+  }
   case VK::String:
     out.isString = true;
     out.str.assign(reinterpret_cast<const char *>(vals),
@@ -218,6 +234,7 @@ void addCombined(const contract::MapSpec &spec, const CombinedPartial &p, MapVal
 bool readMap(int fd, const contract::MapSpec &spec, MapDump &out, std::string &error,
              int stacksFd, const contract::ObjectSpec *object, int combineFd) {
   gSymbols = object ? &object->symbols : nullptr;
+  gFormats = object ? &object->formats : nullptr;
 
   out = MapDump{};
   out.name = spec.name;

@@ -131,6 +131,11 @@ RunResult runSession(contract::BpfObject object, const RunOptions &opt, RunHooks
       if (hooks.record)
         hooks.record(data, size);
       break;
+    case EK::Cat:
+    case EK::System:
+      if (h.id < spec.formats.size() && hooks.action)
+        hooks.action(EK(h.kind), spec.formats[h.id], data, size);
+      break;
     case EK::Exit:
       exited = true;
       return false;

@@ -62,6 +62,12 @@ struct RunHooks {
   std::function<void(Loader &loader, uint64_t nowKtimeNs)> tick;
   /// `obsc record`: a Record event (contract::RecordHeader and payload).
   std::function<void(const uint8_t *record, size_t size)> record;
+  /// cat() and system() records (laid out as Printf, format `spec`): the
+  /// formatted text is a file to print or a shell command to run, in event
+  /// order with the other output.
+  std::function<void(contract::EventKind kind, const contract::PrintfSpec &spec,
+                     const uint8_t *record, size_t size)>
+      action;
 };
 
 struct RunResult {

@@ -82,6 +82,13 @@ public:
                             Space space) override {
     return call(b, "obs_host_probe_read_str", i64(b), {dst, b.getInt64(size), src});
   }
+  llvm::Value *probeReadVar(Builder &b, llvm::Value *dst, llvm::Value *size, llvm::Value *src,
+                            Space space) override {
+    return call(b, "obs_host_probe_read", i64(b), {dst, size, src});
+  }
+  // signal() in replay: nothing to signal (the events are recorded); the
+  // call succeeds and does nothing.
+  llvm::Value *sendSignal(Builder &b, llvm::Value *) override { return b.getInt64(0); }
   // No `override`: declared in HelperTarget by the map-iteration work.
   llvm::Value *forEachMapElem(Builder &b, llvm::Value *map, llvm::Function *callback,
                               llvm::Value *ctx) {

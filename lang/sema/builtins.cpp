@@ -4,6 +4,7 @@
 #include "lang/sema/format_check.h"
 #include "lang/sema/units.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace obs {
@@ -142,6 +143,9 @@ const Type *checkStr(CallSite &s) {
 }
 const Type *checkBuf(CallSite &s) {
   uint32_t size = 64;
+  const Type *src = s.args[0];
+  if (s.args.size() == 1 && src && src->kind == TypeKind::Array && src->storageSize())
+    size = std::min<uint32_t>(src->storageSize(), 1024); // buf(array): all of it
   if (s.args.size() > 1) {
     expectInteger(s, 1);
     if (auto v = evaluateConstant(s.ctx, s.node.args[1]))
@@ -183,6 +187,10 @@ const Type *checkSystem(CallSite &s) { return checkPrintf(s); }
 const Type *checkSignal(CallSite &s) {
   if (s.args[0] && !s.args[0]->isString())
     expectInteger(s, 0, "a signal number or name");
+  // bpf_send_signal signals the current task: BEGIN and END run in obsc.
+  if (s.probeKinds & (bit(ProbeKind::Begin) | bit(ProbeKind::End)))
+    s.ctx.diags.report(DiagKind::builtin_not_here, s.node.nameRange,
+                       {s.node.name, s.probeKinds & bit(ProbeKind::Begin) ? "BEGIN" : "END"});
   return s.ctx.types.voidType();
 }
 const Type *checkStrncmp(CallSite &s) {

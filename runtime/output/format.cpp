@@ -3,28 +3,15 @@
 
 #include "codegen/contract.h"
 #include "runtime/output/printer.h"
+#include "runtime/value_text.h"
 
 #include <cstdio>
 #include <cstring>
 
 namespace obs::output {
 
-std::string hexEscapeBuffer(std::string_view bytes) {
-  std::string out;
-  for (unsigned char c : bytes) {
-    if (c >= 0x20 && c < 0x7f) {
-      out += static_cast<char>(c);
-    } else {
-      char tmp[8];
-      std::snprintf(tmp, sizeof tmp, "\\x%02x", c);
-      out += tmp;
-    }
-  }
-  return out;
-}
+std::string hexEscapeBuffer(std::string_view bytes) { return escapeBufferBytes(bytes); }
 
-/// The spec rebuilt for snprintf, with the length modifier replaced by the
-/// one matching the C type we pass.
 /// The spec rebuilt for snprintf, with the length modifier replaced by the
 /// one matching the C type we pass.
 static std::string cSpec(const FormatSpec &s, const char *length, char conv) {
@@ -160,7 +147,8 @@ std::string formatPrintf(std::string_view fmt,
 }
 
 std::string formatPrintfRecord(const contract::PrintfSpec &spec,
-                               const uint8_t *record, size_t size) {
+                               const uint8_t *record, size_t size,
+                               const std::vector<contract::PrintfSpec> *formats) {
   std::vector<PrintfArg> args;
   args.reserve(spec.args.size());
   for (const contract::FormatArg &fa : spec.args) {
@@ -187,6 +175,12 @@ std::string formatPrintfRecord(const contract::PrintfSpec &spec,
       args.push_back(PrintfArg::ofString(std::string(c, strnlen(c, fa.size))));
       break;
     }
+    case contract::FormatArg::Kind::Buffer:
+      args.push_back(PrintfArg::ofBuffer(bufferBytes(p, fa.size)));
+      break;
+    case contract::FormatArg::Kind::Timestamp:
+      args.push_back(PrintfArg::ofString(renderValueArg(fa.kind, p, fa.size, formats)));
+      break;
     }
   }
   return formatPrintf(spec.format, args);

@@ -300,9 +300,12 @@ std::string formatPrintf(std::string_view fmt,
                          const std::vector<PrintfArg> &args);
 
 /// Decodes the arguments of one Printf ring-buffer record (codegen/contract.h)
-/// and formats it. `record` starts at the EventHeader.
+/// and formats it. `record` starts at the EventHeader. `formats` is the
+/// object's format table (ObjectSpec::formats), where strftime() values find
+/// their format; without it they print as "(?)".
 std::string formatPrintfRecord(const contract::PrintfSpec &spec,
-                               const uint8_t *record, size_t size);
+                               const uint8_t *record, size_t size,
+                               const std::vector<contract::PrintfSpec> *formats = nullptr);
 
 /// `ab\x01`: printable bytes as they are, others as \xNN (the %r rendering).
 std::string hexEscapeBuffer(std::string_view bytes);

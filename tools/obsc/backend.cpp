@@ -18,6 +18,10 @@
 #include "tools/obsc/explain.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
 #include <fstream>
 #include <iostream>
 #include <sys/wait.h>
@@ -58,6 +62,46 @@ std::vector<std::string> commandArgv(const std::string &cmd) {
     i = j;
   }
   return argv;
+}
+
+/// cat(): at most kCatBytes of the file, as bpftrace (BPFTRACE_CAT_BYTES_MAX).
+bool catFile(const std::string &path, std::string &text) {
+  constexpr size_t kCatBytes = 10240;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    std::cerr << "obsc: error: failed to open file '" << path << "': " << strerror(errno)
+              << "\n";
+    return false;
+  }
+  char buf[4096];
+  while (text.size() < kCatBytes) {
+    ssize_t n = ::read(fd, buf, std::min(sizeof buf, kCatBytes - text.size()));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    text.append(buf, size_t(n));
+  }
+  ::close(fd);
+  return true;
+}
+
+/// system(): /bin/sh -c CMD, its standard output collected (popen, as
+/// bpftrace); `out` is flushed first so that earlier output comes first.
+bool runCommand(const std::string &cmd, std::ostream &out, std::string &text) {
+  out.flush();
+  std::fflush(stdout);
+  FILE *p = popen(cmd.c_str(), "r");
+  if (!p) {
+    std::cerr << "obsc: error: system(\"" << cmd << "\"): " << strerror(errno) << "\n";
+    return false;
+  }
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0)
+    text.append(buf, n);
+  pclose(p);
+  return true;
 }
 
 } // namespace
@@ -129,8 +173,24 @@ int runBackEnd(Compilation &c, std::ostream &out, const BackEndExtras *extras) {
   bool exiting = false;
   std::vector<MapDump> exitMaps;
   RunHooks hooks;
+  // The format table (strftime() values name their format by id); a copy:
+  // the object moves into the session.
+  const std::vector<contract::PrintfSpec> formatTable = object->spec.formats;
+  const std::vector<contract::PrintfSpec> *formats = &formatTable;
   hooks.printf = [&](const contract::PrintfSpec &s, const uint8_t *rec, size_t size) {
-    printer->printPrintf(output::formatPrintfRecord(s, rec, size));
+    printer->printPrintf(output::formatPrintfRecord(s, rec, size, formats));
+    if (flushEach)
+      out.flush();
+  };
+  // cat(): the file's contents now; system(): the command's standard output
+  // (its standard error goes straight to ours), both through the printer so
+  // they stay in order with printf.
+  hooks.action = [&](contract::EventKind kind, const contract::PrintfSpec &s, const uint8_t *rec,
+                     size_t size) {
+    std::string text = output::formatPrintfRecord(s, rec, size, formats);
+    std::string result;
+    if (kind == contract::EventKind::Cat ? catFile(text, result) : runCommand(text, out, result))
+      printer->printPrintf(result);
     if (flushEach)
       out.flush();
   };

@@ -30,6 +30,7 @@ void printUsage() {
       "  --param NAME=VALUE  override a module parameter\n"
       "  --btf FILE          read kernel types from FILE, not the running kernel\n"
       "  --tracefs DIR       read tracepoints from DIR, not /sys/kernel/tracing\n"
+      "  --kallsyms FILE     read kernel symbols (kaddr) from FILE, not /proc/kallsyms\n"
       "  --unsafe            allow system() and signal()\n"
       "  --ringbuf-size N    ring buffer bytes, a power of two (default 1MB)\n"
       "  --map-size N        keys per map (default 10240)\n"
@@ -110,6 +111,10 @@ std::optional<Options> parseOptions(int argc, char **argv, std::string &error) {
       auto v = value("--btf"); if (!v) return std::nullopt; o.btfPath = *v;
     } else if (auto v = eq("--btf")) {
       o.btfPath = *v;
+    } else if (a == "--kallsyms") {
+      auto v = value("--kallsyms"); if (!v) return std::nullopt; o.kallsymsPath = *v;
+    } else if (auto v = eq("--kallsyms")) {
+      o.kallsymsPath = *v;
     } else if (a == "--tracefs") {
       auto v = value("--tracefs"); if (!v) return std::nullopt; o.tracefsDir = *v;
     } else if (auto v = eq("--tracefs")) {

@@ -20,6 +20,7 @@ struct Options {
   std::vector<std::string> dumps;      ///< --dump=tokens,ast,types,ir,bpf
   std::string btfPath;       ///< --btf
   std::string tracefsDir;    ///< --tracefs
+  std::string kallsymsPath;  ///< --kallsyms
   std::string output;        ///< -o FILE
   std::string emitLLVM;      ///< --emit-llvm FILE
   std::string format = "text"; ///< -f text|json

@@ -100,6 +100,8 @@ bool runFrontEnd(Compilation &c, std::ostream &out) {
   if (!o.btfPath.empty())
     co.btfPath = o.btfPath;
   co.tracefsDir = o.tracefsDir;
+  if (!o.kallsymsPath.empty())
+    co.kallsymsPath = o.kallsymsPath;
   c.catalog = std::make_unique<ProbeCatalog>(c.types, co);
   c.sema = std::make_unique<SemaContext>(SemaContext{
       c.ast, c.sources, c.diags, c.types, *c.catalog, c.semaOptions, {}, {}, {}, {}});
