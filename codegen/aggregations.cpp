@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/lowering.h"
+#include "codegen/bpf_target.h"
 #include "codegen/map_layout.h"
 
 namespace obs::cg {
@@ -191,7 +192,7 @@ void Lowering::lowerWindowed(MapState &m, llvm::Value *key, llvm::Value *x, int6
   }
   B.SetInsertPoint(fold);
   if (m.exemplarGv)
-    writeExemplar(m, key, now);
+    writeExemplar(m, key, now, seq);
   if (ms.kind == VK::Fit) {
     // obs_win_fit_add: t in whole µs from the slot start; 128-bit sums as
     // (lo, hi) words, products from 32-bit halves (no i128 on BPF).
@@ -301,15 +302,78 @@ void Lowering::lowerWindowed(MapState &m, llvm::Value *key, llvm::Value *x, int6
   B.SetInsertPoint(done);
 }
 
-void Lowering::writeExemplar(MapState &m, llvm::Value *key, llvm::Value *now) {
-  // struct obs_exemplar: ts cgroup | pid tid ppid uid gid cpu crossed reserved
-  // | kstack_id ustack_id | comm[16]; the latest event of the key's slot.
-  llvm::Value *ex = allocMem(kExemplarSize, "exemplar");
-  B.CreateStore(now, ex);
-  B.CreateStore(H.getCurrentCgroupId(B), bytePtr(ex, 8));
+void Lowering::writeExemplar(MapState &m, llvm::Value *key, llvm::Value *now, llvm::Value *seq) {
+  // struct obs_exemplar_slot (partials.h): obs_exemplar { ts cgroup | pid
+  // tid ppid uid gid cpu crossed reserved | kstack_id ustack_id | comm[16] }
+  // then seq, running. One entry per key and slot, shared by the CPUs.
+  llvm::Type *i64 = B.getInt64Ty();
+  auto *done = llvm::BasicBlock::Create(C, "ex.done", fn);
+  llvm::Value *ex = H.mapLookup(B, m.exemplarGv, key);
+  llvm::BasicBlock *from = B.GetInsertBlock();
+  auto *create = llvm::BasicBlock::Create(C, "ex.create", fn);
+  auto *have = llvm::BasicBlock::Create(C, "ex.have", fn);
+  B.CreateCondBr(B.CreateIsNotNull(ex), have, create);
+  B.SetInsertPoint(create);
+  {
+    FixedMap &zero = fixedMap(contract::kZeroMap);
+    llvm::IRBuilder<> eb(entryBlock, entryBlock->begin());
+    auto *zk = eb.CreateAlloca(B.getInt32Ty(), nullptr, "exzero.key");
+    stackUsed += 4;
+    B.CreateStore(B.getInt32(0), zk);
+    llvm::Value *zp = H.mapLookup(B, zero.gv, zk);
+    auto *insert = llvm::BasicBlock::Create(C, "ex.insert", fn);
+    B.CreateCondBr(B.CreateIsNotNull(zp), insert, done);
+    B.SetInsertPoint(insert);
+    H.mapUpdate(B, m.exemplarGv, key, zp, kBpfNoExist);
+  }
+  llvm::Value *ex2 = H.mapLookup(B, m.exemplarGv, key);
+  llvm::BasicBlock *createEnd = B.GetInsertBlock();
+  B.CreateCondBr(B.CreateIsNotNull(ex2), have, done);
+  B.SetInsertPoint(have);
+  auto *e = B.CreatePHI(B.getPtrTy(), 2, "ex");
+  e->addIncoming(ex, from);
+  e->addIncoming(ex2, createEnd);
+  // An entry of an older slot: reset it for this one (a race between two
+  // CPUs here loses at most the first events' share of `running`).
+  auto *reset = llvm::BasicBlock::Create(C, "ex.reset", fn);
+  auto *current = llvm::BasicBlock::Create(C, "ex.current", fn);
+  B.CreateCondBr(B.CreateICmpEQ(B.CreateLoad(i64, bytePtr(e, 80)), seq), current, reset);
+  B.SetInsertPoint(reset);
+  B.CreateStore(seq, bytePtr(e, 80));
+  B.CreateStore(B.getInt64(0), bytePtr(e, 88));
+  B.CreateStore(B.getInt32(0), bytePtr(e, 40));
+  B.CreateBr(current);
+  B.SetInsertPoint(current);
+  llvm::Value *crossed = B.getInt32(0);
+  int64_t threshold = m.spec.exemplarThreshold;
+  if (threshold >= 0) {
+    // Frozen once crossed; else count this event in `running`, atomically
+    // where the ISA has fetch-and-add (v3), and see whether it crosses.
+    auto *open = llvm::BasicBlock::Create(C, "ex.open", fn);
+    B.CreateCondBr(B.CreateICmpNE(B.CreateLoad(B.getInt32Ty(), bytePtr(e, 40)), B.getInt32(0)),
+                   done, open);
+    B.SetInsertPoint(open);
+    llvm::Value *before;
+    std::string cpu = opts.cpu.empty() ? hostBpfCpu() : opts.cpu;
+    if (cpu >= "v3") {
+      before = B.CreateAtomicRMW(llvm::AtomicRMWInst::Add, bytePtr(e, 88), B.getInt64(1),
+                                 llvm::MaybeAlign(8), llvm::AtomicOrdering::Monotonic);
+    } else {
+      before = B.CreateLoad(i64, bytePtr(e, 88));
+      B.CreateStore(B.CreateAdd(before, B.getInt64(1)), bytePtr(e, 88));
+    }
+    auto *write = llvm::BasicBlock::Create(C, "ex.write", fn);
+    // Past the threshold: another CPU's event crossed it and is writing.
+    B.CreateCondBr(B.CreateICmpUGT(before, B.getInt64(uint64_t(threshold))), done, write);
+    B.SetInsertPoint(write);
+    crossed = B.CreateZExt(B.CreateICmpEQ(before, B.getInt64(uint64_t(threshold))),
+                           B.getInt32Ty());
+  }
+  B.CreateStore(now, e);
+  B.CreateStore(H.getCurrentCgroupId(B), bytePtr(e, 8));
   llvm::Value *pidTgid = H.getCurrentPidTgid(B);
   auto st32 = [&](uint32_t off, llvm::Value *v) {
-    B.CreateStore(B.CreateTrunc(v, B.getInt32Ty()), bytePtr(ex, off));
+    B.CreateStore(B.CreateTrunc(v, B.getInt32Ty()), bytePtr(e, off));
   };
   st32(16, B.CreateLShr(pidTgid, 32));
   st32(20, pidTgid);
@@ -324,12 +388,14 @@ void Lowering::writeExemplar(MapState &m, llvm::Value *key, llvm::Value *now) {
   st32(28, uidGid);
   st32(32, B.CreateLShr(uidGid, 32));
   st32(36, H.getSmpProcessorId(B));
-  B.CreateStore(B.getInt64(0), bytePtr(ex, 40)); // crossed = 0 (latest), reserved
   FixedMap &stacks = fixedMap(contract::kStacksMap);
-  B.CreateStore(H.getStackId(B, ctx, stacks.gv, false), bytePtr(ex, 48));
-  B.CreateStore(H.getStackId(B, ctx, stacks.gv, true), bytePtr(ex, 56));
-  H.getCurrentComm(B, bytePtr(ex, 64), 16);
-  H.mapUpdate(B, m.exemplarGv, key, ex, kBpfAny);
+  B.CreateStore(H.getStackId(B, ctx, stacks.gv, false), bytePtr(e, 48));
+  B.CreateStore(H.getStackId(B, ctx, stacks.gv, true), bytePtr(e, 56));
+  H.getCurrentComm(B, bytePtr(e, 64), 16);
+  // Last: the flag that freezes it (the fields above belong to this event).
+  B.CreateStore(crossed, bytePtr(e, 40));
+  B.CreateBr(done);
+  B.SetInsertPoint(done);
 }
 
 } // namespace obs::cg

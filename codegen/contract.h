@@ -230,9 +230,12 @@ struct MapSpec {
   uint64_t overNs = 0, everyNs = 0; ///< everyNs == overNs: tumbling
   uint32_t windowSlots = 0;         ///< OBS_WIN_SLOTS(over, every)
   std::string function;
-  /// When an alert reads the map: a per-CPU hash with the same key holding
-  /// the obs_exemplar (partials.h) of the latest event of each key and slot.
+  /// When an alert reads the map: a hash (shared by the CPUs) with the same
+  /// key holding an obs_exemplar_slot (partials.h) per key and slot: the
+  /// event that took the slot's count past `exemplarThreshold`, else the
+  /// latest event.
   std::string exemplarMap;
+  int64_t exemplarThreshold = -1; ///< -1: none (the latest event)
   /// Keyed count/sum/avg/stats maps not read by the program: the name of
   /// their write-combining cache (kCombineSlots, kCombineHeader), or empty.
   std::string combineMap;

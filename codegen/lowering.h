@@ -113,8 +113,6 @@ public:
   llvm::Value *ctxArg(unsigned index); ///< arg0..argN from pt_regs
   llvm::Value *loadCtxField(uint32_t offset, const Type *t);
 
-
-
   //===-- builtins_user.cpp ------------------------------------------===//
   llvm::Value *lowerKaddr(Expr &e, Call &c);
   llvm::Value *lowerStrftime(Expr &e, Call &c);
@@ -138,7 +136,7 @@ public:
   /// The session origin (kernel ns), from read-only data set at load.
   llvm::Value *loadStartNs();
   /// Windowed aggregation: fold x into the partial of the current slot.
-  void writeExemplar(MapState &m, llvm::Value *key, llvm::Value *now);
+  void writeExemplar(MapState &m, llvm::Value *key, llvm::Value *now, llvm::Value *seq);
   void lowerWindowed(MapState &m, llvm::Value *key, llvm::Value *x, int64_t lmin,
                      int64_t lmax, int64_t lstep);
   /// Counts `amount` (null: one) updates of map `index` dropped because the

@@ -24,6 +24,7 @@ enum MapType : uint32_t {
 inline constexpr uint64_t kBpfNoExist = 1;
 inline constexpr uint64_t kBpfExist = 2;
 inline constexpr uint32_t kExemplarSize = 80; // sizeof(struct obs_exemplar)
+inline constexpr uint32_t kExemplarSlotSize = 96; // sizeof(struct obs_exemplar_slot)
 // runtime/window/partials.h: OBS_QUANTILE_MAG_BUCKETS, OBS_QUANTILE_BUCKETS.
 inline constexpr uint32_t kQuantileMagBuckets = 976;
 inline constexpr uint32_t kQuantileBuckets = 2 * kQuantileMagBuckets;

@@ -191,8 +191,10 @@ MapState *Lowering::mapState(const std::string &refName, SourceRange where) {
     }
     if (in.alerts)
       for (const AlertInfo &a : *in.alerts)
-        if (a.map == name || "@" + a.map == name)
+        if (a.map == name || "@" + a.map == name) {
           ms.exemplarMap = ms.bpfName + "_ex";
+          ms.exemplarThreshold = exemplarThreshold(*in.alerts, mi).value_or(-1);
+        }
     uint32_t off = 0;
     for (const Type *k : mi.keys)
       flattenKey(k, off, ms.key);
@@ -292,12 +294,14 @@ void Lowering::defineMaps() {
     attachMapBtf(st.gv, type, ms.maxEntries, ms.keySize, &ms.key, ms.valueSize, &ms,
                  st.info->firstUse, ms.mapFlags);
     if (st.exemplarGv)
-      attachMapBtf(st.exemplarGv, PercpuHash, ms.maxEntries, ms.keySize, &ms.key, kExemplarSize,
+      attachMapBtf(st.exemplarGv, Hash, ms.maxEntries, ms.keySize, &ms.key, kExemplarSlotSize,
                    nullptr, st.info->firstUse);
     if (st.combineGv)
       attachMapBtf(st.combineGv, PercpuArray, contract::kCombineSlots, 4, nullptr,
                    contract::kCombineHeader + ms.keySize, nullptr, st.info->firstUse);
     maxValue = std::max(maxValue, ms.valueSize);
+    if (st.exemplarGv) // new exemplar entries start from obs_zero too
+      maxValue = std::max(maxValue, kExemplarSlotSize);
   }
   fixedMap(contract::kEventsMap);
   fixedMap(contract::kLostMap);

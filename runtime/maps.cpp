@@ -10,6 +10,7 @@
 #include "runtime/loader.h"
 #include "runtime/value_text.h"
 #include "runtime/symbols.h"
+#include "runtime/window/partials.h"
 #include "runtime/user_symbols.h"
 
 #include <bpf/bpf.h>
@@ -235,7 +236,6 @@ bool readMap(int fd, const contract::MapSpec &spec, MapDump &out, std::string &e
              int stacksFd, const contract::ObjectSpec *object, int combineFd) {
   gSymbols = object ? &object->symbols : nullptr;
   gFormats = object ? &object->formats : nullptr;
-
   out = MapDump{};
   out.name = spec.name;
   out.kind = dumpKind(spec.kind);
@@ -352,19 +352,19 @@ bool readWindowSlot(int fd, const contract::MapSpec &spec, uint64_t seq,
     }
     WindowPartial w;
     w.key.assign(key.begin(), key.end() - 8);
-    std::vector<uint8_t> ex;
-    bool haveEx = false;
-    if (exemplarFd >= 0) {
-      ex.assign(80 * size_t(ncpu), 0);
-      haveEx = bpf_map_lookup_elem(exemplarFd, key.data(), ex.data()) == 0;
+    // The key's exemplar for this slot (obs_exemplar_slot, one for all
+    // CPUs): valid when its seq is this slot's.
+    obs_exemplar_slot ex;
+    if (exemplarFd >= 0 && bpf_map_lookup_elem(exemplarFd, key.data(), &ex) == 0 &&
+        ex.seq == seq) {
+      const uint8_t *b = reinterpret_cast<const uint8_t *>(&ex.ex);
+      w.exemplars.emplace_back(b, b + sizeof ex.ex);
     }
     for (int c = 0; c < ncpu; ++c) {
       const uint8_t *v = vals.data() + size_t(c) * stride;
       if (uint64_t(i64At(v)) != seq)
         continue;
       w.perCpu.emplace_back(v, v + spec.valueSize);
-      if (haveEx)
-        w.exemplars.emplace_back(ex.data() + 80 * size_t(c), ex.data() + 80 * size_t(c + 1));
     }
     if (!w.perCpu.empty())
       out.push_back(std::move(w));

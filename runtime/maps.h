@@ -97,8 +97,9 @@ std::vector<MapDump> readAllMaps(const Loader &loader, std::string &error);
 struct WindowPartial {
   std::vector<uint8_t> key;                   ///< user key bytes (slot index stripped)
   std::vector<std::vector<uint8_t>> perCpu;   ///< valueSize bytes each; CPUs whose seq matches
-  /// obs_exemplar bytes (80) per CPU in perCpu's order, when the map has an
-  /// exemplar map (an alert reads it); empty otherwise.
+  /// The key's obs_exemplar (80 bytes) of this slot, when the map has an
+  /// exemplar map (an alert reads it) and an event wrote it: one for all
+  /// CPUs, merged with perCpu[0]; empty otherwise.
   std::vector<std::vector<uint8_t>> exemplars;
 };
 

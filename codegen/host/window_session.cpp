@@ -151,7 +151,6 @@ struct WindowSession::Impl {
     for (Probe *p : sema.ast.program.probes)
       findAggregations(p->body, calls);
     std::set<std::string> alertMaps;
-    std::map<std::string, double> thresholds;
     for (const Alert *a : sema.ast.program.alerts) {
       AlertPlan tmp;
       tmp.alert = a;
@@ -166,23 +165,6 @@ struct WindowSession::Impl {
         if (auto *c = e->as<Call>()) for (const Expr *x : c->args) walk(x);
       };
       walk(a->cond);
-      // `@m[...] > CONST`: the threshold the exemplar is taken at.
-      std::function<void(const Expr *)> cmp = [&](const Expr *e) {
-        auto *b = e ? e->as<Binary>() : nullptr;
-        if (!b)
-          return;
-        if (b->op == BinaryOp::LogAnd || b->op == BinaryOp::LogOr) {
-          cmp(b->lhs);
-          cmp(b->rhs);
-        } else if (b->op == BinaryOp::Gt || b->op == BinaryOp::Ge) {
-          auto *m = b->lhs->as<MapRef>();
-          auto c = m ? evaluateConstant(sema, b->rhs) : std::nullopt;
-          if (m && c && !c->isString)
-            thresholds.emplace(mapKeyName(m->name),
-                               b->op == BinaryOp::Ge ? c->value - 1 : c->value);
-        }
-      };
-      cmp(a->cond);
     }
     for (size_t i = 0; i < spec.maps.size(); ++i) {
       const contract::MapSpec &ms = spec.maps[i];
@@ -209,19 +191,13 @@ struct WindowSession::Impl {
         }
       }
       ws.exemplars = alertMaps.count(ms.name) != 0;
-      auto th = thresholds.find(ms.name);
-      if (th != thresholds.end() &&
-          (ws.function == WindowFunction::Count || ws.function == WindowFunction::Rate)) {
-        // For rate, the threshold is per second: times the window in seconds.
-        double raw = th->second;
-        if (ws.function == WindowFunction::Rate)
-          raw *= double(ws.overNs) / 1e9;
-        if (raw >= 0 && raw < 9e18) {
-          int64_t t = int64_t(raw); // the count first exceeds t at event t + 1
+      // `@m[...] > CONST` on a count or rate: the exemplar is the event
+      // that takes a slot's count past it (as the kernel takes it).
+      if (mi != sema.maps.end())
+        if (auto t = exemplarThreshold(sema.alerts, mi->second)) {
           ws.hasExemplarThreshold = true;
-          ws.exemplarThreshold = t;
+          ws.exemplarThreshold = *t;
         }
-      }
       MapId id = engine.addMap(ws);
       scriptOfEngine.push_back(int(i));
       engineOfName[ms.name] = int(id);

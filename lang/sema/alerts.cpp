@@ -59,7 +59,46 @@ uint64_t durationOf(SemaContext &ctx, Expr *e, const char *what) {
   return toUint64(c->value);
 }
 
+/// `@m[...] > C` and `>=` comparisons under && and ||: map -> threshold.
+void collectThresholds(SemaContext &ctx, const Expr *e, std::map<std::string, double> &out) {
+  auto *b = e ? e->as<Binary>() : nullptr;
+  if (!b)
+    return;
+  if (b->op == BinaryOp::LogAnd || b->op == BinaryOp::LogOr) {
+    collectThresholds(ctx, b->lhs, out);
+    collectThresholds(ctx, b->rhs, out);
+  } else if (b->op == BinaryOp::Gt || b->op == BinaryOp::Ge) {
+    auto *m = b->lhs->as<MapRef>();
+    auto c = m ? evaluateConstant(ctx, b->rhs) : std::nullopt;
+    if (m && c && !c->isString)
+      out.emplace(!m->name.empty() && m->name[0] == '@' ? m->name : "@" + m->name,
+                  b->op == BinaryOp::Ge ? c->value - 1 : c->value);
+  }
+}
+
 } // namespace
+
+std::optional<int64_t> exemplarThreshold(const std::vector<AlertInfo> &alerts,
+                                         const MapInfo &map) {
+  const Type *v = map.value;
+  if (!v || v->kind != TypeKind::Aggregation || !map.window.present())
+    return std::nullopt;
+  bool isRate = v->aggregation == AggregationKind::Rate && !v->valueType;
+  if (v->aggregation != AggregationKind::Count && !isRate)
+    return std::nullopt;
+  for (const AlertInfo &a : alerts) {
+    auto it = a.thresholds.find(map.name);
+    if (it == a.thresholds.end())
+      continue;
+    double raw = it->second;
+    if (isRate) // per second: times the window in seconds
+      raw *= double(map.window.overNs) / 1e9;
+    if (raw >= 0 && raw < 9e18)
+      return int64_t(raw); // the count first exceeds t at event t + 1
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
 
 void checkAlerts(SemaContext &ctx) {
   std::map<std::string, const Alert *> seen;
@@ -106,6 +145,7 @@ void checkAlerts(SemaContext &ctx) {
                                      ? a->cond->type->quantity.describe()
                                      : a->cond->type->str()})
           .hint("compare it with a threshold, as in @m[$k] > 50/s");
+    collectThresholds(ctx, a->cond, info.thresholds);
     info.forNs = durationOf(ctx, a->forDuration, "for");
     info.cooldownNs = durationOf(ctx, a->cooldown, "cooldown");
 

@@ -15,6 +15,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,7 +55,17 @@ struct AlertInfo {
   std::vector<std::string> keyVariables; ///< "$ppid"
   std::string map;                       ///< the windowed map the condition reads
   uint64_t forNs = 0, cooldownNs = 0;
+  /// `@m[...] > C` (C - 1 for >=) in the condition, by map ("@m"): the
+  /// threshold its exemplar is taken at (spec §10.5), in the map's unit.
+  std::map<std::string, double> thresholds;
 };
+
+/// The count of events in one slot of `map` after which its exemplar is
+/// frozen (the event that makes the count exceed it is the exemplar), when
+/// an alert compares a count() or rate() of the map with a constant: the
+/// constant, times the window in seconds for a rate. Otherwise none.
+std::optional<int64_t> exemplarThreshold(const std::vector<AlertInfo> &alerts,
+                                         const MapInfo &map);
 
 /// The shared state of the semantic passes.
 struct SemaContext {

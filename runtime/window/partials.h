@@ -119,6 +119,19 @@ struct obs_exemplar {
   char comm[16];
 };
 
+/* The kernel's exemplar of one key and slot (a shared hash, not per CPU):
+ * `seq` is the slot's (as in the partial's header; another value: the
+ * entry belongs to an older slot and is reset first), `running` the slot's
+ * event count over all CPUs, added atomically while the threshold is not
+ * crossed. The event that takes `running` past the threshold writes the
+ * exemplar with crossed = 1 and freezes it; before that every event
+ * writes it (the latest). */
+struct obs_exemplar_slot {
+  struct obs_exemplar ex;
+  obs_u64 seq;
+  obs_u64 running;
+};
+
 /* The layout is the contract: both halves must agree on these sizes. */
 #ifdef __cplusplus
 #define OBS_STATIC_ASSERT(c, m) static_assert(c, m)
@@ -131,6 +144,7 @@ OBS_STATIC_ASSERT(sizeof(struct obs_win_hist) == 568, "obs_win_hist layout");
 OBS_STATIC_ASSERT(sizeof(struct obs_win_quantile) == 15656,
                   "obs_win_quantile layout");
 OBS_STATIC_ASSERT(sizeof(struct obs_exemplar) == 80, "obs_exemplar layout");
+OBS_STATIC_ASSERT(sizeof(struct obs_exemplar_slot) == 96, "obs_exemplar_slot layout");
 
 /*===-- Helpers shared by both halves (BPF-safe: no 128-bit, no libcalls) ===*/
 
