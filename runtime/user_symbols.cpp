@@ -81,9 +81,24 @@ std::string demangle(const std::string &name) {
   return out;
 }
 
+/// The separate debug file of a stripped ELF file (its .symtab), found by
+/// build ID as gdb and bcc find it: /usr/lib/debug/.build-id/ab/cdef.debug.
+std::unique_ptr<ElfSymbols> debugFileOf(const ElfSymbols &elf) {
+  bool hasSymtab = std::any_of(elf.functions().begin(), elf.functions().end(),
+                               [](const ElfSymbol &s) { return !s.dynamic; });
+  const std::string &id = elf.buildId();
+  if (hasSymtab || id.size() < 3)
+    return nullptr;
+  std::string err;
+  return ElfSymbols::open("/usr/lib/debug/.build-id/" + id.substr(0, 2) + "/" +
+                              id.substr(2) + ".debug",
+                          err);
+}
+
 /// One ELF file's functions by address.
 struct Binary {
-  std::unique_ptr<ElfSymbols> elf; ///< null when unreadable
+  std::unique_ptr<ElfSymbols> elf;   ///< null when unreadable
+  std::unique_ptr<ElfSymbols> debug; ///< its debug file's symbols, if stripped
   struct Fn {
     uint64_t address, size;
     const ElfSymbol *sym;
@@ -93,8 +108,11 @@ struct Binary {
   explicit Binary(std::unique_ptr<ElfSymbols> e) : elf(std::move(e)) {
     if (!elf)
       return;
-    for (const ElfSymbol &s : elf->functions())
-      byAddress.push_back({s.address, s.size, &s});
+    debug = debugFileOf(*elf);
+    for (const ElfSymbols *f : {elf.get(), debug.get()})
+      if (f)
+        for (const ElfSymbol &s : f->functions())
+          byAddress.push_back({s.address, s.size, &s});
     // Aliases at one address: the .symtab name, then the one with the fewest
     // leading underscores (getpid before __getpid), then by name.
     auto underscores = [](const std::string &n) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
@@ -248,6 +249,29 @@ void readStapsdt(Elf *elf, Elf_Scn *scn, bool is64, uint64_t sdtBase,
   }
 }
 
+/// The NT_GNU_BUILD_ID note of a .note.gnu.build-id section, in hex.
+std::string readBuildId(Elf_Scn *scn) {
+  Elf_Data *data = elf_getdata(scn, nullptr);
+  if (!data)
+    return "";
+  size_t off = 0, nameOff, descOff;
+  GElf_Nhdr nh;
+  while ((off = gelf_getnote(data, off, &nh, &nameOff, &descOff)) > 0) {
+    const char *base = static_cast<const char *>(data->d_buf);
+    if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
+        std::memcmp(base + nameOff, "GNU", 4) != 0)
+      continue;
+    std::string hex;
+    for (size_t i = 0; i < nh.n_descsz; ++i) {
+      char b[3];
+      snprintf(b, sizeof b, "%02x", static_cast<unsigned char>(base[descOff + i]));
+      hex += b;
+    }
+    return hex;
+  }
+  return "";
+}
+
 } // namespace
 
 std::unique_ptr<ElfSymbols> ElfSymbols::open(const std::string &path,
@@ -300,6 +324,9 @@ std::unique_ptr<ElfSymbols> ElfSymbols::open(const std::string &path,
     else if (name && sh.sh_type == SHT_NOTE &&
              std::strcmp(name, ".note.stapsdt") == 0)
       notes = scn;
+    else if (name && sh.sh_type == SHT_NOTE &&
+             std::strcmp(name, ".note.gnu.build-id") == 0)
+      out->buildId_ = readBuildId(scn);
     else if (name && std::strcmp(name, ".stapsdt.base") == 0)
       sdtBase = sh.sh_addr;
   }

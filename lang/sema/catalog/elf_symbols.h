@@ -72,6 +72,9 @@ public:
   const ElfSymbol *find(const std::string &name) const;
   const std::vector<UsdtProbe> &usdt() const { return usdt_; }
   bool isSharedObject() const { return shared_; }
+  /// The GNU build ID (.note.gnu.build-id) in lowercase hex; empty if none.
+  /// Separate debug files are found by it (/usr/lib/debug/.build-id/).
+  const std::string &buildId() const { return buildId_; }
 
   /// Translates a virtual address to a file offset via the PT_LOAD segments.
   uint64_t fileOffsetOf(uint64_t address) const;
@@ -86,6 +89,7 @@ private:
   };
   std::string path_;
   bool shared_ = false;
+  std::string buildId_;
   std::vector<Segment> segments_;
   std::vector<ElfSymbol> functions_;
   std::vector<UsdtProbe> usdt_;
