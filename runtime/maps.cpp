@@ -16,10 +16,12 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <unordered_map>
 
 namespace obs {
 
@@ -232,6 +234,63 @@ void addCombined(const contract::MapSpec &spec, const CombinedPartial &p, MapVal
 }
 } // namespace
 
+namespace {
+/// kstack(N)/ustack(N) keys hold the kernel's full stack id and are cut to
+/// N frames when read: keys that differ only below frame N become equal
+/// and are merged, as bpftrace's N-frame stack maps would have them (a
+/// user stack's process stays part of its key, as in bpftrace).
+void mergeTruncatedStackKeys(const contract::MapSpec &spec, MapDump &out) {
+  bool truncates = false;
+  for (const contract::KeyField &f : spec.key)
+    truncates |= (f.kind == contract::KeyField::Kind::KStack ||
+                  f.kind == contract::KeyField::Kind::UStack) &&
+                 f.frames < contract::kStackFrames;
+  if (!truncates || out.entries.size() < 2)
+    return;
+  auto text = [](const std::vector<KeyPart> &key) {
+    std::string t;
+    for (const KeyPart &p : key) {
+      t += std::to_string(int(p.kind)) + ":" + std::to_string(p.i) + ":" + std::to_string(p.u) +
+           ":" + std::to_string(p.pid) + ":" + std::to_string(p.s.size()) + ":" + p.s;
+      for (uint64_t a : p.stack)
+        t += "," + std::to_string(a);
+      t += ";";
+    }
+    return t;
+  };
+  std::vector<MapEntry> merged;
+  std::unordered_map<std::string, size_t> index;
+  for (MapEntry &e : out.entries) {
+    auto [it, fresh] = index.emplace(text(e.key), merged.size());
+    if (fresh) {
+      merged.push_back(std::move(e));
+      continue;
+    }
+    MapEntry *m = &merged[it->second];
+    MapValue &v = m->value;
+    const MapValue &w = e.value;
+    switch (out.kind) {
+    case MapValueKind::Count:
+    case MapValueKind::Sum: v.scalar += w.scalar; break;
+    case MapValueKind::Min: v.scalar = std::min(v.scalar, w.scalar); break;
+    case MapValueKind::Max: v.scalar = std::max(v.scalar, w.scalar); break;
+    case MapValueKind::Avg:
+    case MapValueKind::Stats:
+      v.count += w.count;
+      v.total += w.total;
+      break;
+    case MapValueKind::Hist:
+    case MapValueKind::Lhist:
+      for (size_t i = 0; i < v.buckets.size() && i < w.buckets.size(); ++i)
+        v.buckets[i] += w.buckets[i];
+      break;
+    case MapValueKind::Plain: break; // one of them, as a map update would keep
+    }
+  }
+  out.entries = std::move(merged);
+}
+} // namespace
+
 bool readMap(int fd, const contract::MapSpec &spec, MapDump &out, std::string &error,
              int stacksFd, const contract::ObjectSpec *object, int combineFd) {
   gSymbols = object ? &object->symbols : nullptr;
@@ -304,6 +363,7 @@ bool readMap(int fd, const contract::MapSpec &spec, MapDump &out, std::string &e
       out.entries.push_back(std::move(e));
     }
   }
+  mergeTruncatedStackKeys(spec, out);
   return true;
 }
 
