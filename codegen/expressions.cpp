@@ -412,11 +412,9 @@ llvm::Value *Lowering::lowerFieldAccess(Expr &e, FieldAccess &f) {
     return nullptr;
   }
   const Type *ft = field->type ? field->type : e.type;
-  if (field->bitSize) {
-    error(f.fieldRange, "bitfield '" + f.field + "' is not lowered yet");
-    return nullptr;
-  }
   auto *id = f.base->as<Identifier>();
+  if (field->bitSize)
+    return lowerBitfield(e, f, *field, ft, id && id->name == "args");
   if (id && id->name == "args") {
     if (ft && ft->kind == TypeKind::String && ft->size == 0) {
       // `__data_loc char[]`: a u32 at the field holds (length << 16 | offset
@@ -499,6 +497,42 @@ llvm::Value *Lowering::lowerStringLit(Expr &e, StringLit &s) {
     B.CreateStore(B.getInt64(word), bytePtr(buf, off));
   }
   return buf;
+}
+
+/// `p->flag` where flag is `unsigned x : N` at bit B of byte `offset`:
+/// the bytes that hold it, shifted and masked (sign-extended when signed).
+llvm::Value *Lowering::lowerBitfield(Expr &e, FieldAccess &f, const Field &field,
+                                     const Type *ft, bool inContext) {
+  uint32_t bytes = (field.bitOffset + field.bitSize + 7) / 8;
+  if (bytes > 8 || field.bitSize >= 64) {
+    error(f.fieldRange, "bitfield '" + f.field + "' spans more than 8 bytes");
+    return nullptr;
+  }
+  llvm::Value *raw;
+  if (inContext) {
+    // The tracepoint record is the context: byte loads stay in its bounds.
+    raw = B.getInt64(0);
+    for (uint32_t i = 0; i < bytes; ++i) {
+      llvm::Value *b = B.CreateZExt(B.CreateLoad(B.getInt8Ty(), bytePtr(ctx, field.offset + i)),
+                                    B.getInt64Ty());
+      raw = B.CreateOr(raw, B.CreateShl(b, 8 * i));
+    }
+  } else {
+    llvm::Value *addr = fieldAddress(&e);
+    if (!addr) {
+      error(f.fieldRange, "field access on this value is not lowered yet");
+      return nullptr;
+    }
+    llvm::Value *tmp = allocI64("bits");
+    B.CreateStore(B.getInt64(0), tmp);
+    H.probeRead(B, tmp, bytes, B.CreateIntToPtr(addr, B.getPtrTy()), HelperTarget::Space::Kernel);
+    raw = B.CreateLoad(B.getInt64Ty(), tmp);
+  }
+  // Little-endian: bit B of the first byte is the field's lowest bit.
+  unsigned top = 64 - field.bitSize;
+  llvm::Value *v = B.CreateShl(raw, 64 - field.bitOffset - field.bitSize);
+  bool isSigned = ft && ft->kind == TypeKind::Integer && ft->isSigned;
+  return isSigned ? B.CreateAShr(v, top) : B.CreateLShr(v, top);
 }
 
 } // namespace obs::cg

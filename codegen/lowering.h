@@ -93,6 +93,8 @@ public:
   llvm::Value *lowerUnary(Expr &e, Unary &u);
   llvm::Value *lowerTernary(Expr &e, Ternary &t);
   llvm::Value *lowerFieldAccess(Expr &e, FieldAccess &f);
+  llvm::Value *lowerBitfield(Expr &e, FieldAccess &f, const Field &field, const Type *ft,
+                             bool inContext);
   /// The kernel address of a `p->a.b` chain, or null when `e` is not one.
   llvm::Value *fieldAddress(Expr *e);
   llvm::Value *lowerCast(Expr &e, Cast &c);

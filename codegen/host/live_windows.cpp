@@ -33,6 +33,7 @@ struct LiveWindows::Impl {
     uint32_t index = 0;       ///< ObjectSpec::maps index
     uint64_t consumedSeq = 0; ///< highest slot seq (slot + 1) read
     uint64_t lateSeen = 0;    ///< obs_late already recorded
+    uint64_t fullSeen = 0;    ///< obs_full already recorded
   };
   std::vector<MapState> maps; ///< by engine map id
 
@@ -147,6 +148,17 @@ struct LiveWindows::Impl {
       if (opts.verbose)
         std::cerr << "obsc: " << ms.name << ": " << total - st.lateSeen << " late event(s)\n";
       st.lateSeen = total;
+    }
+    // Updates dropped because the map was full since the last slot: this
+    // window's loss (it is marked degraded).
+    uint64_t full = readFullCount(loader->mapFd(contract::kFullMap), st.index);
+    if (full > st.fullSeen) {
+      engine().recordLoss(m, window::LossKind::MapFull, (seq - 1) * ms.everyNs,
+                          full - st.fullSeen);
+      if (opts.verbose)
+        std::cerr << "obsc: " << ms.name << ": " << full - st.fullSeen
+                  << " update(s) dropped, the map is full\n";
+      st.fullSeen = full;
     }
   }
 
