@@ -48,12 +48,34 @@ struct HostProgram::Impl {
   bool exitRequested = false;
 
   using ProbeFn = int64_t (*)(void *);
+  /// A tracepoint field, resolved once: where and how an argument goes.
+  struct FieldPlan {
+    enum class Kind : uint8_t { DataLoc, Chars, Array, Word } kind;
+    std::string name;
+    uint32_t offset = 0;
+    uint32_t size = 0;  ///< Chars: capacity; Word: bytes written
+    uint32_t count = 0; ///< Array: elements (size = element bytes)
+  };
   struct Program {
     ProbeFn fn = nullptr;
     contract::AttachKind kind;
     const Type *record = nullptr; ///< tracepoint args
+    size_t bytes = 256;           ///< the context's fixed part
+    std::vector<FieldPlan> fields;
+    /// The argument names of the last event seen and, per field, the
+    /// index of the first argument of that name (-1: none): events of one
+    /// probe have the same names in the same order, so the names are
+    /// compared, not searched.
+    std::vector<std::string> shape;
+    std::vector<int> fieldArg;
+    uint64_t lastShape = 0; ///< ReplayEvent::shape of the last event, if any
   };
-  std::unordered_map<std::string, std::vector<Program>> programs; ///< by canonical probe
+  std::vector<std::vector<Program>> groups;          ///< programs of one probe
+  std::unordered_map<std::string, size_t> groupOf;   ///< by canonical probe
+  std::string lastProbe;                             ///< the last event's probe
+  long lastGroup = -1;                               ///< its group, -1: none
+  bool haveLast = false;
+  uint64_t lastProbeShape = 0; ///< ReplayEvent::shape of the last event
   std::vector<Program> beginProgs, endProgs;
   std::string defaultProbe;
 
@@ -63,7 +85,6 @@ struct HostProgram::Impl {
 
   // Memory of the current event's context.
   std::vector<uint64_t> ctxBuf;
-  std::vector<std::string> strings;
 
   Impl(SemaContext &s, ProbeCatalog &c, output::OutputFormat &o, const HostProgramOptions &op)
       : sema(s), catalog(c), out(o), opts(op) {}
@@ -104,6 +125,7 @@ struct HostProgram::Impl {
     ws->setupWindows([this](size_t i, const window::WindowSpec &w) {
       if (w.hasExemplarThreshold)
         hm.scriptMaps[i]->exemplarThreshold = w.exemplarThreshold;
+      hm.scriptMaps[i]->exemplars = w.exemplars;
       hm.scriptMaps[i]->everyNs = hm.spec.maps[i].everyNs;
       consumedSeq.push_back(0);
       lateSeen.push_back(0);
@@ -152,6 +174,7 @@ struct HostProgram::Impl {
         canon = "tracepoint:" + ps.target + ":" + ps.func;
         std::string err;
         p.record = catalog.tracepointArgs(ps.target, ps.func, err);
+        planFields(p);
         break;
       }
       case AK::RawTracepoint: canon = "rawtracepoint:" + ps.func; break;
@@ -163,13 +186,45 @@ struct HostProgram::Impl {
       case AK::Uretprobe: canon = "uretprobe:" + ps.target + ":" + ps.func; break;
       case AK::PerfEvent: canon = ps.probe; break;
       }
-      programs[canon].push_back(p);
+      auto [g, added] = groupOf.emplace(canon, groups.size());
+      if (added)
+        groups.emplace_back();
+      groups[g->second].push_back(std::move(p));
       if (ps.kind != AK::PerfEvent || ps.probe.rfind("interval", 0) != 0)
         probes.insert(canon);
     }
     if (probes.size() == 1)
       defaultProbe = *probes.begin();
     return true;
+  }
+
+  void planFields(Program &p) {
+    if (!p.record)
+      return;
+    p.bytes = std::max<size_t>(p.record->size, 8);
+    for (const Field &f : p.record->recordFields()) {
+      if (!f.type)
+        continue;
+      const Type *t = f.type;
+      FieldPlan fp;
+      fp.name = f.name;
+      fp.offset = f.offset;
+      if ((t->kind == TypeKind::String || t->kind == TypeKind::Buffer) && t->size == 0) {
+        fp.kind = FieldPlan::Kind::DataLoc;
+      } else if (t->kind == TypeKind::String) {
+        fp.kind = FieldPlan::Kind::Chars;
+        fp.size = t->size;
+      } else if (t->kind == TypeKind::Array) {
+        fp.kind = FieldPlan::Kind::Array;
+        fp.count = t->count ? t->count : 1;
+        fp.size = t->size / fp.count;
+      } else {
+        fp.kind = FieldPlan::Kind::Word;
+        fp.size = t->kind == TypeKind::Integer && t->bits ? t->bits / 8 : 8;
+      }
+      p.fields.push_back(std::move(fp));
+    }
+    p.fieldArg.assign(p.fields.size(), -1);
   }
 
   //===-- Windows: reading the host maps' slots --------------------------===//
@@ -181,24 +236,23 @@ struct HostProgram::Impl {
     bool ex = wm.spec().exemplars;
     uint32_t userKey = ms.keySize - 8;
     uint64_t late = 0;
-    for (uint32_t id = 0; id < h.slots.size(); ++id) {
-      host::HostMap::Entry &e = h.slots[id];
-      if (!e.present)
+    for (uint32_t id = 0; id < h.ids(); ++id) {
+      if (!h.present(id))
         continue;
-      int64_t have = int64_t(e.value[0]);
+      int64_t have = int64_t(h.value(id)[0]);
       // A slot due now, or one written after it was read (an event older
       // than the watermark): merged into the windows of that slot still
       // open, and counted late by the engine when none is (spec §15.1).
       if (have == seq || (have > 0 && have <= consumedSeq[m])) {
         KeyId k = engine().key(m, h.keyOf(id));
-        wm.mergeKernelPartial(k, e.value.get(), ex ? &e.exemplar : nullptr);
+        wm.mergeKernelPartial(k, h.value(id), ex ? &h.exemplar(id) : nullptr);
         h.erase(id);
       }
     }
     (void)userKey;
     consumedSeq[m] = std::max(consumedSeq[m], seq);
-    if (hm.lateMap && size_t(ms.name.empty() ? 0 : ws->scriptIndex(m)) < hm.lateMap->slots.size()) {
-      uint64_t total = hm.lateMap->slots[size_t(ws->scriptIndex(m))].value[0];
+    if (hm.lateMap && size_t(ms.name.empty() ? 0 : ws->scriptIndex(m)) < hm.lateMap->ids()) {
+      uint64_t total = hm.lateMap->value(uint32_t(ws->scriptIndex(m)))[0];
       late += total - lateSeen[m];
       lateSeen[m] = total;
     }
@@ -211,9 +265,9 @@ struct HostProgram::Impl {
     for (MapId m = 0; m < ws->mapCount(); ++m) {
       host::HostMap &h = *hm.scriptMaps[size_t(ws->scriptIndex(m))];
       std::set<int64_t> seqs;
-      for (const host::HostMap::Entry &e : h.slots)
-        if (e.present && int64_t(e.value[0]) > consumedSeq[m])
-          seqs.insert(int64_t(e.value[0]));
+      for (uint32_t id = 0; id < h.ids(); ++id)
+        if (h.present(id) && int64_t(h.value(id)[0]) > consumedSeq[m])
+          seqs.insert(int64_t(h.value(id)[0]));
       for (int64_t s : seqs)
         readSlot(m, s);
     }
@@ -232,16 +286,15 @@ struct HostProgram::Impl {
     rt.setEventContext(ev.comm, ev.ppid);
   }
 
-  /// The string a pointer argument points to, in memory probe reads may copy.
+  /// A pointer argument given as a string points to the event's own copy,
+  /// which probe reads may copy from while the body runs.
   uint64_t stringPointer(const std::string &s) {
-    strings.push_back(s);
-    const std::string &kept = strings.back();
-    uintptr_t p = reinterpret_cast<uintptr_t>(kept.c_str());
-    rt.readable.push_back({p, p + kept.size() + 1});
+    uintptr_t p = reinterpret_cast<uintptr_t>(s.c_str());
+    rt.readable.push_back({p, p + s.size() + 1});
     return p;
   }
 
-  uint64_t argWord(const replay::ReplayValue &v) {
+  [[gnu::always_inline]] uint64_t argWord(const replay::ReplayValue &v) {
     if (v.kind == replay::ReplayValue::Kind::String)
       return stringPointer(v.s);
     if (v.kind == replay::ReplayValue::Kind::IntArray)
@@ -249,59 +302,100 @@ struct HostProgram::Impl {
     return uint64_t(v.i);
   }
 
-  void *buildContext(const Program &p, const replay::ReplayEvent &ev) {
+  /// Per field of p, the first argument of that name (p.fieldArg), found
+  /// again only when the names differ from the last event's.
+  void matchShape(Program &p, const replay::ReplayEvent &ev) {
+    if (ev.shape && ev.shape == p.lastShape)
+      return;
+    p.lastShape = ev.shape;
+    const auto &args = ev.args;
+    bool same = p.shape.size() == args.size();
+    for (size_t i = 0; same && i < args.size(); ++i)
+      same = p.shape[i] == args[i].name;
+    if (same)
+      return;
+    p.shape.resize(args.size());
+    for (size_t i = 0; i < args.size(); ++i)
+      p.shape[i] = args[i].name;
+    for (size_t j = 0; j < p.fields.size(); ++j) {
+      p.fieldArg[j] = -1;
+      for (size_t i = 0; i < args.size(); ++i)
+        if (args[i].name == p.fields[j].name) {
+          p.fieldArg[j] = int(i);
+          break;
+        }
+    }
+  }
+
+  void *buildContext(Program &p, const replay::ReplayEvent &ev) {
     using AK = contract::AttachKind;
-    strings.clear();
-    strings.reserve(ev.args.size() + 1);
+    using RV = replay::ReplayValue;
     rt.readable.clear();
-    size_t bytes = 256;
-    if (p.kind == AK::Tracepoint && p.record)
-      bytes = std::max<size_t>(p.record->size, 8);
+    size_t bytes = p.bytes;
     // Dynamic (__data_loc) strings go after the fixed record.
     size_t dyn = 0;
     for (const replay::ReplayArg &a : ev.args)
-      if (a.value.kind == replay::ReplayValue::Kind::String)
+      if (a.value.kind == RV::Kind::String)
         dyn += a.value.s.size() + 1;
-    ctxBuf.assign((bytes + dyn + 7) / 8 + 1, 0);
-    uint8_t *base = reinterpret_cast<uint8_t *>(ctxBuf.data());
+    // One spare word, and one per field: a __data_loc field given a
+    // number still gets its empty string.
+    size_t words = (bytes + dyn + 7) / 8 + 1 + (p.fields.size() + 7) / 8;
+    if (ctxBuf.size() < words)
+      ctxBuf.resize(std::max(words, size_t(64)));
+    uint64_t *w = ctxBuf.data();
+    for (size_t i = 0; i < words; ++i)
+      w[i] = 0;
+    uint8_t *base = reinterpret_cast<uint8_t *>(w);
     uintptr_t b = reinterpret_cast<uintptr_t>(base);
     rt.readable.push_back({b, b + bytes + dyn});
+    // Little-endian stores of 1, 2, 4 or 8 bytes (the sizes of fields).
     auto put = [&](uint32_t off, uint64_t v, uint32_t size) {
-      if (off + size <= bytes)
-        std::memcpy(base + off, &v, std::min<uint32_t>(size, 8));
+      if (off + size > bytes)
+        return;
+      uint8_t *d = base + off;
+      switch (size) {
+      case 1: *d = uint8_t(v); break;
+      case 2: { uint16_t x = uint16_t(v); std::memcpy(d, &x, 2); break; }
+      case 4: { uint32_t x = uint32_t(v); std::memcpy(d, &x, 4); break; }
+      case 8: std::memcpy(d, &v, 8); break;
+      default: std::memcpy(d, &v, std::min<uint32_t>(size, 8)); break;
+      }
     };
     switch (p.kind) {
     case AK::Tracepoint: {
       if (!p.record)
         break;
+      matchShape(p, ev);
       size_t dynAt = bytes;
-      for (const Field &f : p.record->recordFields()) {
-        const replay::ReplayValue *v = ev.arg(f.name);
-        if (!v || !f.type)
+      for (size_t j = 0; j < p.fields.size(); ++j) {
+        if (p.fieldArg[j] < 0)
           continue;
-        const Type *t = f.type;
-        if ((t->kind == TypeKind::String || t->kind == TypeKind::Buffer) && t->size == 0) {
+        const FieldPlan &f = p.fields[j];
+        const RV *v = &ev.args[size_t(p.fieldArg[j])].value;
+        switch (f.kind) {
+        case FieldPlan::Kind::DataLoc: {
           // __data_loc: (length << 16) | offset, bytes after the record.
-          std::string s = v->kind == replay::ReplayValue::Kind::String ? v->s : "";
-          std::memcpy(base + dynAt, s.c_str(), s.size() + 1);
-          uint32_t loc = uint32_t((s.size() + 1) << 16 | dynAt);
+          size_t n = v->kind == RV::Kind::String ? v->s.size() : 0;
+          if (n)
+            std::memcpy(base + dynAt, v->s.data(), n);
+          base[dynAt + n] = 0;
+          uint32_t loc = uint32_t((n + 1) << 16 | dynAt);
           put(f.offset, loc, 4);
-          dynAt += s.size() + 1;
-        } else if (t->kind == TypeKind::String) {
-          if (v->kind == replay::ReplayValue::Kind::String)
-            std::memcpy(base + f.offset, v->s.data(), std::min<size_t>(v->s.size(), t->size - 1));
-        } else if (t->kind == TypeKind::Array) {
-          uint32_t n = t->count ? t->count : 1;
-          uint32_t es = t->size / n;
-          for (uint32_t i = 0; i < n; ++i) {
-            int64_t x = v->kind == replay::ReplayValue::Kind::IntArray
-                            ? (i < v->array.size() ? v->array[i] : 0)
-                            : (i == 0 ? v->i : 0);
-            put(f.offset + i * es, uint64_t(x), es);
+          dynAt += n + 1;
+          break;
+        }
+        case FieldPlan::Kind::Chars:
+          if (v->kind == RV::Kind::String)
+            std::memcpy(base + f.offset, v->s.data(), std::min<size_t>(v->s.size(), f.size - 1));
+          break;
+        case FieldPlan::Kind::Array:
+          for (uint32_t i = 0; i < f.count; ++i) {
+            int64_t x = v->kind == RV::Kind::IntArray ? (i < v->array.size() ? v->array[i] : 0)
+                                                      : (i == 0 ? v->i : 0);
+            put(f.offset + i * f.size, uint64_t(x), f.size);
           }
-        } else {
-          uint32_t size = t->kind == TypeKind::Integer && t->bits ? t->bits / 8 : 8;
-          put(f.offset, argWord(*v), size);
+          break;
+        case FieldPlan::Kind::Word: put(f.offset, argWord(*v), f.size); break;
         }
       }
       break;
@@ -329,23 +423,30 @@ struct HostProgram::Impl {
   }
 
   bool run(const replay::ReplayEvent &ev) {
-    auto it = programs.find(ev.probe);
-    if (it == programs.end())
+    // Events of one shape are of one probe: compared only when it changes.
+    if (!haveLast || ev.shape != lastProbeShape || !ev.shape) {
+      if (!haveLast || ev.probe != lastProbe) {
+        auto it = groupOf.find(ev.probe);
+        lastProbe = ev.probe;
+        lastGroup = it == groupOf.end() ? -1 : long(it->second);
+        haveLast = true;
+      }
+      lastProbeShape = ev.shape;
+    }
+    if (lastGroup < 0)
       return false;
     setEvent(ev, ev.ts);
-    for (const Program &p : it->second) {
-      void *ctx = buildContext(p, ev);
-      p.fn(ctx);
-    }
+    for (Program &p : groups[size_t(lastGroup)])
+      p.fn(buildContext(p, ev));
     return true;
   }
 
-  void runSpecial(const std::vector<Program> &progs, uint64_t ts) {
+  void runSpecial(std::vector<Program> &progs, uint64_t ts) {
     replay::ReplayEvent ev;
     ev.pid = ev.tid = 0;
     ev.ts = ts;
     setEvent(ev, ts);
-    for (const Program &p : progs)
+    for (Program &p : progs)
       p.fn(buildContext(p, ev));
   }
 
@@ -400,9 +501,9 @@ struct HostProgram::Impl {
       if (h.id < hm.scriptMaps.size() && !hm.spec.maps[h.id].windowed) {
         host::HostMap &m = *hm.scriptMaps[h.id];
         if (m.array || EK(h.kind) == EK::Zero) {
-          for (auto &e : m.slots)
-            if (e.present)
-              std::memset(e.value.get(), 0, m.valueSize);
+          for (uint32_t id = 0; id < m.ids(); ++id)
+            if (m.present(id))
+              std::memset(m.value(id), 0, m.valueSize);
         } else {
           m.clear();
         }
@@ -470,16 +571,16 @@ struct HostProgram::Impl {
       d.entries.push_back(std::move(e));
     };
     if (m.array) {
-      const uint64_t *v = m.slots[0].value.get();
+      const uint64_t *v = m.value(0);
       bool any = false;
       for (uint32_t i = 0; i < (ms.valueSize + 7) / 8; ++i)
         any |= v[i] != 0;
       if (any)
         entry(nullptr, v);
     } else {
-      for (uint32_t id = 0; id < m.slots.size(); ++id)
-        if (m.slots[id].present)
-          entry(m.keyOf(id), m.slots[id].value.get());
+      for (uint32_t id = 0; id < m.ids(); ++id)
+        if (m.present(id))
+          entry(m.keyOf(id), m.value(id));
     }
     return true;
   }

@@ -11,20 +11,21 @@ namespace obs::host {
 namespace {
 constexpr uint64_t kNoExist = 1, kExist = 2; // BPF_NOEXIST, BPF_EXIST
 
-void touch(HostMap &m, HostMap::Entry &e) {
-  if (!m.windowed || !m.rt)
+void touch(HostMap &m, uint32_t id) {
+  if (!m.windowed || !m.rt || !m.exemplars)
     return;
   const HostRuntime &rt = *m.rt;
-  obs_exemplar &x = e.exemplar;
+  obs_exemplar &x = m.exemplar(id);
+  const uint64_t *value = m.value(id);
   uint32_t crossed = 0;
   if (m.exemplarThreshold >= 0 && m.everyNs) {
     // The slot this event folds into; the count before it, if the entry
     // already holds that slot.
     uint64_t seq = rt.nowNs / m.everyNs + 1;
-    bool same = e.value[0] == seq;
+    bool same = value[0] == seq;
     if (same && x.crossed)
       return; // frozen at the crossing
-    uint64_t before = same ? e.value[1] : 0;
+    uint64_t before = same ? value[1] : 0;
     crossed = before == uint64_t(m.exemplarThreshold);
   }
   x.crossed = crossed;
@@ -56,60 +57,152 @@ size_t readableFrom(const HostRuntime &rt, uintptr_t p) {
 }
 } // namespace
 
-HostMap::Entry *HostMap::find(const void *key) {
+void HostMap::init() {
+  stride_ = words() + 1;
+  count_ = 0;
+  chunks_.clear();
+  if (array) {
+    uint32_t n = std::max<uint32_t>(1, maxEntries);
+    for (uint32_t i = 0; i < n; ++i)
+      addId(&i);
+    for (uint32_t i = 0; i < n; ++i)
+      entry(i)[0] = 1;
+  } else {
+    index_.assign(64, Slot{0, 0, kNone, 0});
+  }
+}
+
+namespace {
+/// The bytes of a key after its first 16, mixed into h.
+[[gnu::noinline]] uint64_t mixTail(uint64_t h, const uint8_t *p, uint32_t keySize) {
+  for (uint32_t i = 16; i < keySize; i += 8, p += 8) {
+    uint64_t w = 0;
+    std::memcpy(&w, p, std::min<uint32_t>(8, keySize - i));
+    h = (h ^ w) * 0x94d049bb133111ebULL;
+  }
+  return h;
+}
+} // namespace
+
+inline uint64_t HostMap::hashOf(const void *key, uint64_t k0, uint64_t k1) const {
+  uint64_t h = (k0 ^ (k1 * 0x9e3779b97f4a7c15ULL)) * 0xbf58476d1ce4e5b9ULL;
+  if (keySize > 16)
+    h = mixTail(h, static_cast<const uint8_t *>(key) + 16, keySize);
+  h ^= h >> 31;
+  h *= 0x94d049bb133111ebULL;
+  return h ^ (h >> 29);
+}
+
+inline uint32_t HostMap::lookupId(const void *key) const {
+  uint64_t k0, k1;
+  keyWords(key, k0, k1);
+  uint64_t h = hashOf(key, k0, k1);
+  uint32_t tag = uint32_t(h >> 32);
+  size_t mask = index_.size() - 1;
+  for (size_t i = h & mask;; i = (i + 1) & mask) {
+    const Slot &s = index_[i];
+    if (s.id == kNone)
+      return kNone;
+    if (s.k0 == k0 && s.k1 == k1 && s.hash == tag &&
+        (keySize <= 16 ||
+         std::memcmp(keys_.data() + size_t(s.id) * keySize, key, keySize) == 0))
+      return s.id;
+  }
+}
+
+uint32_t HostMap::addId(const void *key) {
+  uint32_t id = count_++;
+  if ((id >> kChunkBits) >= chunks_.size())
+    chunks_.emplace_back(new uint64_t[size_t(stride_) << kChunkBits]());
+  if (windowed && exemplars_.size() <= id)
+    exemplars_.resize(size_t(id) + 1);
+  if (array)
+    return id;
+  keys_.insert(keys_.end(), static_cast<const uint8_t *>(key),
+               static_cast<const uint8_t *>(key) + keySize);
+  if (size_t(count_) * 2 > index_.size())
+    grow();
+  else {
+    uint64_t k0, k1;
+    keyWords(key, k0, k1);
+    uint64_t h = hashOf(key, k0, k1);
+    size_t mask = index_.size() - 1;
+    size_t i = h & mask;
+    while (index_[i].id != kNone)
+      i = (i + 1) & mask;
+    index_[i] = Slot{k0, k1, id, uint32_t(h >> 32)};
+  }
+  return id;
+}
+
+void HostMap::grow() {
+  std::vector<Slot> old(index_.size() * 2, Slot{0, 0, kNone, 0});
+  index_.swap(old);
+  size_t mask = index_.size() - 1;
+  for (uint32_t id = 0; id < count_; ++id) {
+    const uint8_t *key = keys_.data() + size_t(id) * keySize;
+    uint64_t k0, k1;
+    keyWords(key, k0, k1);
+    uint64_t h = hashOf(key, k0, k1);
+    size_t i = h & mask;
+    while (index_[i].id != kNone)
+      i = (i + 1) & mask;
+    index_[i] = Slot{k0, k1, id, uint32_t(h >> 32)};
+  }
+}
+
+uint32_t HostMap::find(const void *key) const {
   if (array) {
     uint32_t i;
     std::memcpy(&i, key, 4);
-    return i < slots.size() ? &slots[i] : nullptr;
+    return i < count_ ? i : kNone;
   }
-  uint32_t id = keys->find(key);
-  if (id >= slots.size() || !slots[id].present)
-    return nullptr;
-  return &slots[id];
+  uint32_t id = lookupId(key);
+  return id != kNone && present(id) ? id : kNone;
 }
 
 int HostMap::update(const void *key, const void *value, uint64_t flags) {
-  Entry *e = find(key);
-  if (e && (flags & 3) == kNoExist)
+  uint32_t id = find(key);
+  if (id != kNone && (flags & 3) == kNoExist)
     return -EEXIST;
-  if (!e) {
+  if (id == kNone) {
     if ((flags & 3) == kExist || array)
       return array ? -E2BIG : -ENOENT;
     if (live >= maxEntries)
       return -E2BIG;
-    uint32_t id = keys->intern(key);
-    if (id >= slots.size())
-      slots.resize(id + 1);
-    e = &slots[id];
-    if (!e->value)
-      e->value.reset(new uint64_t[words()]());
-    e->present = true;
-    e->exemplar = {};
+    id = lookupId(key);
+    if (id == kNone)
+      id = addId(key);
+    uint64_t *e = entry(id);
+    e[0] = 1;
+    std::memset(e + 1, 0, size_t(words()) * 8);
+    if (windowed)
+      exemplars_[id] = {};
     ++live;
   }
-  std::memcpy(e->value.get(), value, valueSize);
+  std::memcpy(entry(id) + 1, value, valueSize);
   return 0;
 }
 
 int HostMap::remove(const void *key) {
   if (array)
     return -EINVAL;
-  uint32_t id = keys->find(key);
-  if (id >= slots.size() || !slots[id].present)
+  uint32_t id = find(key);
+  if (id == kNone)
     return -ENOENT;
   erase(id);
   return 0;
 }
 
 void HostMap::erase(uint32_t id) {
-  if (array || id >= slots.size() || !slots[id].present)
+  if (array || id >= count_ || !present(id))
     return;
-  slots[id].present = false;
+  entry(id)[0] = 0;
   --live;
 }
 
 void HostMap::clear() {
-  for (uint32_t i = 0; i < slots.size(); ++i)
+  for (uint32_t i = 0; i < count_; ++i)
     erase(i);
 }
 
@@ -119,7 +212,7 @@ const uint8_t *HostMap::keyOf(uint32_t id) const {
     index = id;
     return reinterpret_cast<const uint8_t *>(&index);
   }
-  return keys->bytes(id);
+  return keys_.data() + size_t(id) * keySize;
 }
 
 HostRuntime::HostRuntime() = default;
@@ -128,15 +221,7 @@ HostMap &HostRuntime::addMap(HostMap m) {
   maps_.push_back(std::make_unique<HostMap>(std::move(m)));
   HostMap &h = *maps_.back();
   h.rt = this;
-  if (h.array) {
-    h.slots.resize(std::max<uint32_t>(1, h.maxEntries));
-    for (HostMap::Entry &e : h.slots) {
-      e.value.reset(new uint64_t[h.words()]());
-      e.present = true;
-    }
-  } else {
-    h.keys = std::make_unique<obs::window::KeyTable>(h.keySize);
-  }
+  h.init();
   return h;
 }
 
@@ -170,11 +255,11 @@ using obs::host::HostRuntime;
 extern "C" {
 
 static void *obs_host_map_lookup(HostMap *m, const void *key) {
-  HostMap::Entry *e = m->find(key);
-  if (!e)
+  uint32_t id = m->find(key);
+  if (id == HostMap::kNone)
     return nullptr;
-  obs::host::touch(*m, *e);
-  return e->value.get();
+  obs::host::touch(*m, id);
+  return m->value(id);
 }
 static int64_t obs_host_map_update(HostMap *m, const void *key, const void *value,
                                    uint64_t flags) {
@@ -244,20 +329,19 @@ static int64_t obs_host_map_for_each(HostMap *m, int64_t (*cb)(void *, const voi
                                      void *ctx) {
   int64_t n = 0;
   if (m->array) {
-    for (uint32_t i = 0; i < m->slots.size(); ++i) {
+    for (uint32_t i = 0; i < m->ids(); ++i) {
       ++n;
-      if (cb(m, &i, m->slots[i].value.get(), ctx))
+      if (cb(m, &i, m->value(i), ctx))
         break;
     }
     return n;
   }
   // Entries added by the callback are not visited; deleted ones are skipped.
-  for (uint32_t id = 0, end = uint32_t(m->slots.size()); id < end; ++id) {
-    HostMap::Entry &e = m->slots[id];
-    if (!e.present)
+  for (uint32_t id = 0, end = m->ids(); id < end; ++id) {
+    if (!m->present(id))
       continue;
     ++n;
-    if (cb(m, m->keyOf(id), e.value.get(), ctx))
+    if (cb(m, m->keyOf(id), m->value(id), ctx))
       break;
   }
   return n;

@@ -11,10 +11,10 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
-#include "runtime/window/key_table.h"
 #include "runtime/window/partials.h"
 
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <string>
@@ -27,16 +27,14 @@ namespace obs::host {
 
 class HostRuntime;
 
-/// One map of the program (script map or fixed map), single CPU. Hash
-/// maps intern their keys in a KeyTable (open addressing, dense ids in
-/// order of first insertion, so iteration is deterministic); a deleted
-/// entry keeps its id and is marked absent.
+/// One map of the program (script map or fixed map), single CPU. Entries
+/// have dense ids in order of first insertion (iteration is deterministic);
+/// a deleted entry keeps its id and is marked absent. Values live in
+/// chunks that never move (a looked-up value stays valid, as in the
+/// kernel), each after a word that says whether the entry is present.
+/// Hash maps find keys of up to 16 bytes in one probe of an open-addressed
+/// index that holds the key itself; longer keys by hash, then bytes.
 struct HostMap {
-  struct Entry {
-    std::unique_ptr<uint64_t[]> value;
-    obs_exemplar exemplar{}; ///< windowed maps: the latest event to touch it
-    bool present = false;
-  };
   std::string name;
   uint32_t keySize = 4, valueSize = 8, maxEntries = 1;
   bool array = false;       ///< BPF array: keys 0..maxEntries-1 always exist
@@ -48,13 +46,24 @@ struct HostMap {
   /// exemplar is the event that takes the slot's count past this (spec
   /// §10.5), frozen after; -1: the latest event.
   int64_t exemplarThreshold = -1;
+  /// Windowed maps an alert reads keep exemplars; others skip the copy.
+  bool exemplars = true;
   uint64_t everyNs = 0; ///< windowed: slot length
-  std::unique_ptr<window::KeyTable> keys; ///< hash maps
-  std::vector<Entry> slots; ///< by key id (hash maps) or index (arrays)
-  uint32_t live = 0;        ///< present entries of a hash map
+  uint32_t live = 0;    ///< present entries of a hash map
 
+  static constexpr uint32_t kNone = UINT32_MAX;
+
+  /// Value words (one spare, as the value of a BPF map is 8-aligned).
   uint32_t words() const { return (valueSize + 7) / 8 + 1; }
-  Entry *find(const void *key);
+  /// Ids given so far (present or not); arrays: maxEntries.
+  uint32_t ids() const { return count_; }
+  bool present(uint32_t id) const { return entry(id)[0] != 0; }
+  uint64_t *value(uint32_t id) { return entry(id) + 1; }
+  const uint64_t *value(uint32_t id) const { return entry(id) + 1; }
+  /// Windowed maps: the latest event to touch entry `id` (spec §10.5).
+  obs_exemplar &exemplar(uint32_t id) { return exemplars_[id]; }
+  /// The id of a present entry, or kNone.
+  uint32_t find(const void *key) const;
   /// 0, or -EEXIST / -ENOENT / -E2BIG like the kernel.
   int update(const void *key, const void *value, uint64_t flags);
   int remove(const void *key);
@@ -63,6 +72,63 @@ struct HostMap {
   void clear();
   /// The key bytes of entry `id` (hash maps), its index (arrays).
   const uint8_t *keyOf(uint32_t id) const;
+  /// Called once the configuration above is set (HostRuntime::addMap).
+  void init();
+
+private:
+  /// Index slot: the key's first 16 bytes (all of it when keySize <= 16,
+  /// zero padded) and its id; kNone when empty.
+  struct Slot {
+    uint64_t k0, k1;
+    uint32_t id;
+    uint32_t hash; ///< high hash bits, a filter for long keys
+  };
+  static constexpr uint32_t kChunkBits = 8; ///< entries per chunk: 256
+
+  uint64_t *entry(uint32_t id) const {
+    return chunks_[id >> kChunkBits].get() + size_t(id & ((1u << kChunkBits) - 1)) * stride_;
+  }
+  /// The key's first 16 bytes, zero padded (fixed-size copies for the
+  /// usual sizes, so no call to memcpy).
+  void keyWords(const void *key, uint64_t &k0, uint64_t &k1) const {
+    const auto *p = static_cast<const uint8_t *>(key);
+    k0 = k1 = 0;
+    switch (keySize) {
+    case 4: {
+      uint32_t w;
+      std::memcpy(&w, p, 4);
+      k0 = w;
+      return;
+    }
+    case 8: std::memcpy(&k0, p, 8); return;
+    case 16:
+      std::memcpy(&k0, p, 8);
+      std::memcpy(&k1, p + 8, 8);
+      return;
+    default:
+      if (keySize >= 16) {
+        std::memcpy(&k0, p, 8);
+        std::memcpy(&k1, p + 8, 8);
+        return;
+      }
+      std::memcpy(&k0, p, keySize < 8 ? keySize : 8);
+      if (keySize > 8)
+        std::memcpy(&k1, p + 8, keySize - 8);
+    }
+  }
+  uint64_t hashOf(const void *key, uint64_t k0, uint64_t k1) const;
+  /// The id of `key` in the index (present or not), or kNone.
+  uint32_t lookupId(const void *key) const;
+  /// A new id for `key` (not in the index), its entry absent and zero.
+  uint32_t addId(const void *key);
+  void grow();
+
+  std::vector<std::unique_ptr<uint64_t[]>> chunks_;
+  std::vector<obs_exemplar> exemplars_; ///< windowed maps, by id
+  std::vector<uint8_t> keys_;           ///< hash maps: keySize bytes per id
+  std::vector<Slot> index_;             ///< hash maps: power-of-two size
+  uint32_t count_ = 0;
+  uint32_t stride_ = 2; ///< words per entry: the present word, then the value
 };
 
 /// A readable range of simulated kernel or user memory.

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <istream>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,6 +49,11 @@ struct ReplayEvent {
   int64_t retval = 0;
   std::vector<std::string> kstack, ustack; ///< "symbol+offset", innermost first
   bool watermarkOnly = false; ///< a `{"watermark": TS}` line: no event
+  /// Nonzero: every event with this value has the same probe and the same
+  /// argument names in the same order (the readers and the stream
+  /// generator set it, so that a consumer finds the probe and maps names
+  /// to fields once per shape). Set it to 0 when changing either.
+  uint64_t shape = 0;
 
   /// The argument named `name`, or nullptr.
   const ReplayValue *arg(std::string_view name) const;
@@ -59,23 +65,49 @@ struct ReplayEvent {
   void reset();
 };
 
+/// A shape value no other producer has handed out.
+uint64_t newEventShape();
+
 /// Parses one line of an events file into `ev` (reset first). Returns false
 /// with a message in `error` when the line is not a valid event.
 bool parseEventLine(std::string_view line, ReplayEvent &ev, std::string &error);
 
 /// Reads an events file line by line, skipping blank lines and `#` comments.
+///
+/// Lines are read in large blocks. A line is first matched against the
+/// shapes of lines seen before (the same keys, argument names and value
+/// kinds, in the same order, with the same spacing: every line `obsc
+/// record` writes for one probe has one shape), which only compares the
+/// text between the values and converts the values; a line of a new shape
+/// goes through the fast parser (and its shape is learnt), then, if need
+/// be, the general one.
 class EventReader {
 public:
-  explicit EventReader(std::istream &in) : in_(in) {}
+  explicit EventReader(std::istream &in);
+  /// Reads events from memory (a mapped file, say), which must outlive it.
+  explicit EventReader(std::string_view data);
+  ~EventReader();
   /// The next event; false at the end or on an error (then error() is set,
-  /// as `line N: message`).
+  /// as `line N: message`). Pass the same event each time: what did not
+  /// change from the last line is kept.
   bool next(ReplayEvent &ev);
   const std::string &error() const { return error_; }
   uint64_t lineNumber() const { return line_; }
 
 private:
-  std::istream &in_;
-  std::string buf_;
+  /// The next line (without its newline), read in large blocks.
+  bool nextLine(std::string_view &line);
+
+  struct Shapes;
+
+  std::istream *in_ = nullptr; ///< null: reading from memory
+  std::unique_ptr<Shapes> shapes_;
+  std::vector<char> buf_;
+  const char *cur_ = nullptr, *end_ = nullptr; ///< unread bytes
+  bool eof_ = false;
+  /// The first backslash at or after the current line, or end_; null
+  /// when not searched since the bytes moved.
+  const char *backslash_ = nullptr;
   std::string error_;
   uint64_t line_ = 0;
 };

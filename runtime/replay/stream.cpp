@@ -518,89 +518,172 @@ bool StreamGenerator::startPhase() {
         any = true;
       }
     }
-    if (any)
+    if (any) {
+      compiled_.resize(ph.sources.size());
+      for (size_t k = 0; k < ph.sources.size(); ++k)
+        compile(ph.sources[k], compiled_[k]);
       return true;
+    }
     ++phase_;
   }
   return false;
 }
 
-void StreamGenerator::fill(const StreamSource &s, uint64_t i, uint64_t ts,
-                           uint64_t t0, ReplayEvent &ev) const {
+namespace {
+
+using Slot = StreamGenerator::Slot;
+
+bool builtinSlot(const std::string &n, Slot &slot) {
+  static const std::pair<const char *, Slot::Kind> names[] = {
+      {"pid", Slot::Kind::Pid},   {"tid", Slot::Kind::Tid},
+      {"ppid", Slot::Kind::Ppid}, {"uid", Slot::Kind::Uid},
+      {"gid", Slot::Kind::Gid},   {"cgroup", Slot::Kind::Cgroup},
+      {"cpu", Slot::Kind::Cpu},   {"retval", Slot::Kind::Retval},
+      {"comm", Slot::Kind::Comm}};
+  for (const auto &[name, kind] : names)
+    if (n == name) {
+      slot.kind = kind;
+      return true;
+    }
+  return false;
+}
+
+/// A growth rate that is a positive integer, else 0.
+uint64_t integerRate(long double r) {
+  if (!(r >= 1 && r < 1e18L))
+    return 0;
+  uint64_t n = uint64_t(r);
+  return (long double)n == r ? n : 0;
+}
+
+/// Field f's value for event i at ts, in a phase starting at t0; `intRate`
+/// is integerRate(f.rate).
+int64_t fieldValue(const StreamField &f, uint64_t intRate, uint64_t i,
+                   uint64_t ts, uint64_t t0) {
+  switch (f.kind) {
+  case StreamField::Kind::Constant: return f.a;
+  case StreamField::Kind::Range:
+    return f.a + int64_t(i % uint64_t(f.b - f.a + 1));
+  case StreamField::Kind::Growth: {
+    uint64_t dt = ts - t0;
+    // An integer rate and a product that fits: exactly the long double
+    // result (a quotient of integers that is not an integer is further
+    // from one than the rounding), without the x87.
+    if (intRate && dt <= (uint64_t(1) << 62) / intRate)
+      return f.a + int64_t(intRate * dt / 1000000000u);
+    return f.a + int64_t(std::floor(f.rate * (long double)dt / 1e9L));
+  }
+  case StreamField::Kind::String: break;
+  }
+  return 0;
+}
+
+void store(ReplayEvent &ev, const Slot &slot, int64_t v) {
+  switch (slot.kind) {
+  case Slot::Kind::Pid: ev.pid = uint32_t(v); break;
+  case Slot::Kind::Tid: ev.tid = uint32_t(v); break;
+  case Slot::Kind::Ppid: ev.ppid = uint32_t(v); break;
+  case Slot::Kind::Uid: ev.uid = uint32_t(v); break;
+  case Slot::Kind::Gid: ev.gid = uint32_t(v); break;
+  case Slot::Kind::Cgroup: ev.cgroup = uint64_t(v); break;
+  case Slot::Kind::Cpu: ev.cpu = uint32_t(v); break;
+  case Slot::Kind::Retval: ev.retval = v; break;
+  case Slot::Kind::Comm: break;
+  case Slot::Kind::Arg: ev.args[slot.arg].value.i = v; break;
+  }
+}
+
+bool sameSlot(const Slot &a, const Slot &b) {
+  return a.kind == b.kind && (a.kind != Slot::Kind::Arg || a.arg == b.arg);
+}
+
+} // namespace
+
+void StreamGenerator::compile(const StreamSource &s, Compiled &c) const {
+  ReplayEvent &ev = c.tmpl;
   ev.reset();
   ev.probe = s.probe;
-  ev.ts = ts;
   ev.pid = 1000;
   ev.ppid = 1;
   ev.cgroup = 1;
   ev.comm = "obs-test";
-  bool tidSet = false;
+  c.varying.clear();
+  c.tidFollowsPid = true;
+  std::vector<Slot> slots;
   for (const StreamField &f : s.fields) {
-    int64_t v = 0;
-    switch (f.kind) {
-    case StreamField::Kind::Constant: v = f.a; break;
-    case StreamField::Kind::Range:
-      v = f.a + int64_t(i % uint64_t(f.b - f.a + 1));
-      break;
-    case StreamField::Kind::Growth:
-      v = f.a + int64_t(std::floor(f.rate * (long double)(ts - t0) / 1e9L));
-      break;
-    case StreamField::Kind::String: break;
-    }
-    if (f.target == StreamField::Target::Builtin) {
-      const std::string &n = f.name;
-      if (n == "pid")
-        ev.pid = uint32_t(v);
-      else if (n == "tid")
-        ev.tid = uint32_t(v), tidSet = true;
-      else if (n == "ppid")
-        ev.ppid = uint32_t(v);
-      else if (n == "uid")
-        ev.uid = uint32_t(v);
-      else if (n == "gid")
-        ev.gid = uint32_t(v);
-      else if (n == "cgroup")
-        ev.cgroup = uint64_t(v);
-      else if (n == "cpu")
-        ev.cpu = uint32_t(v);
-      else if (n == "retval")
-        ev.retval = v, ev.hasRetval = true;
-      else if (n == "comm")
+    Slot slot;
+    if (f.target == StreamField::Target::Builtin && builtinSlot(f.name, slot)) {
+      if (slot.kind == Slot::Kind::Tid)
+        c.tidFollowsPid = false;
+      if (slot.kind == Slot::Kind::Retval)
+        ev.hasRetval = true;
+      if (slot.kind == Slot::Kind::Comm && f.kind == StreamField::Kind::String)
         ev.comm = f.s;
+    } else if (f.target == StreamField::Target::Builtin) {
+      slots.push_back(Slot{Slot::Kind::Comm, 0}); // writes nothing
       continue;
-    }
-    ReplayArg *arg;
-    if (f.target == StreamField::Target::ArgIndex) {
-      ev.positionalArgs = true;
-      if (ev.args.size() <= f.index)
-        ev.args.resize(f.index + 1);
-      arg = &ev.args[f.index];
     } else {
-      ev.args.emplace_back();
-      arg = &ev.args.back();
-      arg->name = f.name;
+      slot.kind = Slot::Kind::Arg;
+      if (f.target == StreamField::Target::ArgIndex) {
+        ev.positionalArgs = true;
+        if (ev.args.size() <= f.index)
+          ev.args.resize(f.index + 1);
+        slot.arg = f.index;
+      } else {
+        ev.args.emplace_back();
+        ev.args.back().name = f.name;
+        slot.arg = uint32_t(ev.args.size() - 1);
+      }
+      ReplayValue &v = ev.args[slot.arg].value;
+      if (f.kind == StreamField::Kind::String) {
+        v.kind = ReplayValue::Kind::String;
+        v.s = f.s;
+      } else {
+        v.kind = ReplayValue::Kind::Int;
+      }
     }
-    if (f.kind == StreamField::Kind::String) {
-      arg->value.kind = ReplayValue::Kind::String;
-      arg->value.s = f.s;
-    } else {
-      arg->value.kind = ReplayValue::Kind::Int;
-      arg->value.i = v;
-    }
+    if (f.kind != StreamField::Kind::String)
+      store(ev, slot, fieldValue(f, 0, 0, 0, 0));
+    slots.push_back(slot);
   }
-  if (!tidSet)
+  // Fields that vary, each only if no later field writes the same place
+  // (the last one wins, as when every field is applied in order).
+  for (size_t k = 0; k < s.fields.size(); ++k) {
+    const StreamField &f = s.fields[k];
+    if (f.kind != StreamField::Kind::Range &&
+        f.kind != StreamField::Kind::Growth)
+      continue;
+    if (slots[k].kind == Slot::Kind::Comm)
+      continue;
+    bool last = true;
+    for (size_t j = k + 1; j < s.fields.size(); ++j)
+      last &= !sameSlot(slots[j], slots[k]);
+    if (!last)
+      continue;
+    Compiled::Varying v{&f, slots[k]};
+    v.span = uint64_t(f.b - f.a) + 1;
+    v.intRate = f.kind == StreamField::Kind::Growth ? integerRate(f.rate) : 0;
+    c.varying.push_back(v);
+  }
+  c.intRate = 0;
+  c.q = c.rem = 0; // event 0 at offset 0
+  if (s.rateFrom == s.rateTo && s.rateFrom > 0 && s.rateFrom < 1e18L &&
+      (long double)uint64_t(s.rateFrom) == s.rateFrom)
+    c.intRate = uint64_t(s.rateFrom);
+  if (c.tidFollowsPid)
     ev.tid = ev.pid;
+  ev.shape = newEventShape();
 }
 
-bool StreamGenerator::next(ReplayEvent &ev) {
+const ReplayEvent *StreamGenerator::next() {
   if (!started_) {
     started_ = true;
     if (!startPhase())
-      return false;
+      return nullptr;
   }
   for (;;) {
     if (phase_ >= stream_.phases.size())
-      return false;
+      return nullptr;
     size_t best = SIZE_MAX;
     for (size_t k = 0; k < nextTs_.size(); ++k)
       if (nextTs_[k] != UINT64_MAX &&
@@ -609,19 +692,44 @@ bool StreamGenerator::next(ReplayEvent &ev) {
     if (best == SIZE_MAX) {
       ++phase_;
       if (!startPhase())
-        return false;
+        return nullptr;
       continue;
     }
     const StreamPhase &ph = stream_.phases[phase_];
     const StreamSource &s = ph.sources[best];
+    Compiled &c = compiled_[best];
     uint64_t i = index_[best]++;
-    fill(s, i, nextTs_[best], ph.startNs, ev);
+    uint64_t ts = nextTs_[best];
+    ReplayEvent &ev = c.tmpl;
+    ev.ts = ts;
+    for (Compiled::Varying &v : c.varying) {
+      const StreamField &f = *v.field;
+      int64_t x;
+      if (f.kind == StreamField::Kind::Range) {
+        x = f.a + int64_t(v.at); // i mod span, counted
+        if (++v.at == v.span)
+          v.at = 0;
+      } else {
+        x = fieldValue(f, v.intRate, i, ts, ph.startNs);
+      }
+      store(ev, v.slot, x);
+    }
+    if (c.tidFollowsPid)
+      ev.tid = ev.pid;
     uint64_t off;
-    nextTs_[best] = eventTime(s, index_[best], ph.durationNs, off)
+    nextTs_[best] = nextTime(s, c, index_[best], ph.durationNs, off)
                         ? ph.startNs + off
                         : UINT64_MAX;
-    return true;
+    return &ev;
   }
+}
+
+bool StreamGenerator::next(ReplayEvent &ev) {
+  const ReplayEvent *e = next();
+  if (!e)
+    return false;
+  ev = *e;
+  return true;
 }
 
 } // namespace obs::replay

@@ -21,7 +21,48 @@
 #include <fstream>
 #include <iostream>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 namespace obs {
+namespace {
+
+/// A regular file mapped for reading (the reader then copies nothing);
+/// empty when the file is not one (a pipe) or cannot be mapped.
+class MappedFile {
+public:
+  explicit MappedFile(const std::string &path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+      return;
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+      void *p = mmap(nullptr, size_t(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+      if (p != MAP_FAILED) {
+        madvise(p, size_t(st.st_size), MADV_SEQUENTIAL);
+        data_ = static_cast<const char *>(p);
+        size_ = size_t(st.st_size);
+      }
+    }
+    ::close(fd);
+  }
+  ~MappedFile() {
+    if (data_)
+      munmap(const_cast<char *>(data_), size_);
+  }
+  MappedFile(const MappedFile &) = delete;
+  MappedFile &operator=(const MappedFile &) = delete;
+  bool mapped() const { return data_ != nullptr; }
+  std::string_view data() const { return {data_, size_}; }
+
+private:
+  const char *data_ = nullptr;
+  size_t size_ = 0;
+};
+
+} // namespace
 
 int runTest(Compilation &c, std::ostream &out) {
   const Options &o = c.options;
@@ -56,6 +97,7 @@ int runTest(Compilation &c, std::ostream &out) {
   replay::Stream stream;
   std::ifstream file;
   std::istream *in = nullptr;
+  std::unique_ptr<MappedFile> mapped;
   if (!o.stream.empty()) {
     replay::StreamOptions so;
     so.defaultProbe = program->defaultProbe();
@@ -72,6 +114,7 @@ int runTest(Compilation &c, std::ostream &out) {
       return 1;
     }
     in = &file;
+    mapped = std::make_unique<MappedFile>(o.events);
   }
 
   auto t0 = std::chrono::steady_clock::now();
@@ -95,7 +138,9 @@ int runTest(Compilation &c, std::ostream &out) {
   uint64_t endNs = 0;
   int status = 0;
   if (in) {
-    replay::EventReader reader(*in);
+    replay::EventReader reader = mapped && mapped->mapped()
+                                     ? replay::EventReader(mapped->data())
+                                     : replay::EventReader(*in);
     while (!program->exited() && reader.next(ev))
       step(ev);
     if (!reader.error().empty()) {
@@ -105,8 +150,9 @@ int runTest(Compilation &c, std::ostream &out) {
     endNs = lastTs;
   } else {
     replay::StreamGenerator gen(stream);
-    while (!program->exited() && gen.next(ev))
-      step(ev);
+    const replay::ReplayEvent *e;
+    while (!program->exited() && (e = gen.next()))
+      step(*e);
     endNs = program->exited() ? lastTs : gen.endNs();
   }
   program->end(endNs);
