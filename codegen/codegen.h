@@ -68,6 +68,10 @@ struct CodegenOptions {
   /// per-CPU write-combining cache (contract::kCombineSlots). The host
   /// target turns it off: its maps are read directly.
   bool writeCombine = true;
+  /// kprobe:F and kretprobe:F are compiled as fentry:F and fexit:F (same
+  /// arguments, arg0..; retval) when F has BTF: obsc sets it where the
+  /// kernel has no kprobes (--kprobes=auto) or when asked (--kprobes=fentry).
+  bool kprobesAsFentry = false;
 };
 
 /// Dumps requested by `--dump=ir|bpf`, filled when non-null.

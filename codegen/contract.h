@@ -284,6 +284,9 @@ struct ProgramSpec {
   bool freq = false;
   bool allCpus = true;     ///< profile/software: every CPU; interval: one
   RecordLayout record;     ///< `obsc record` only
+  /// A kprobe/kretprobe compiled as fentry/fexit (CodegenOptions::
+  /// kprobesAsFentry): for messages.
+  bool viaFentry = false;
 };
 
 /// Everything the runtime needs besides the ELF bytes.

@@ -106,13 +106,21 @@ bool Lowering::describeAttach(const AttachPoint &ap, const std::string &expansio
     p.section = "raw_tracepoint/" + p.func;
     return true;
   case ProbeKind::Kprobe:
-    p.kind = AK::Kprobe;
-    p.section = "kprobe/" + p.func;
+  case ProbeKind::Kretprobe: {
+    bool ret = ap.kind == ProbeKind::Kretprobe;
+    // No kprobes here: the same function through a BPF trampoline, when its
+    // BTF says how many arguments it has (fexit's retval follows them).
+    if (opts.kprobesAsFentry && p.offset == 0 && in.functionArgCount &&
+        in.functionArgCount(p.func) >= 0) {
+      p.kind = ret ? AK::Fexit : AK::Fentry;
+      p.section = (ret ? "fexit/" : "fentry/") + p.func;
+      p.viaFentry = true;
+      return true;
+    }
+    p.kind = ret ? AK::Kretprobe : AK::Kprobe;
+    p.section = (ret ? "kretprobe/" : "kprobe/") + p.func;
     return true;
-  case ProbeKind::Kretprobe:
-    p.kind = AK::Kretprobe;
-    p.section = "kretprobe/" + p.func;
-    return true;
+  }
   case ProbeKind::Fentry:
     p.kind = AK::Fentry;
     p.section = "fentry/" + p.func;

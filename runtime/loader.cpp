@@ -279,8 +279,13 @@ bool Loader::load(LoadError &error) {
       for (const auto &p : object_.spec.programs)
         if (p.probe == error.program &&
             (p.kind == contract::AttachKind::Fentry || p.kind == contract::AttachKind::Fexit))
-          error.message += ": this kernel cannot load fentry/fexit programs (BPF trampolines "
-                           "are unavailable); use a tracepoint or kprobe instead";
+          error.message += p.viaFentry
+                               ? ": this kernel has no kprobes (so it was compiled as fentry/"
+                                 "fexit) and cannot load fentry/fexit programs either (BPF "
+                                 "trampolines are unavailable); use a tracepoint instead"
+                               : ": this kernel cannot load fentry/fexit programs (BPF "
+                                 "trampolines are unavailable); use a tracepoint or kprobe "
+                                 "instead";
     }
     return false;
   }
@@ -330,8 +335,12 @@ bool Loader::attachOne(const contract::ProgramSpec &p, bpf_program *prog, std::s
     if (!link) {
       int err = -errno;
       error = "cannot attach '" + p.probe + "': " + errnoText(err) +
-              "; this kernel cannot attach fentry/fexit programs (no BPF trampoline); the "
-              "program was verified, use --dry-run to load without attaching";
+              (p.viaFentry ? "; this kernel has no kprobes, so it was compiled as " +
+                                 std::string(p.kind == AK::Fentry ? "fentry" : "fexit") +
+                                 ", and it cannot attach fentry/fexit programs either"
+                           : "; this kernel cannot attach fentry/fexit programs") +
+              " (no BPF trampoline); the program was verified, use --dry-run to load without "
+              "attaching";
       return false;
     }
     break;

@@ -115,6 +115,12 @@ int runBackEnd(Compilation &c, std::ostream &out, const BackEndExtras *extras) {
     co.ringbufBytes = o.ringbufBytes;
   if (o.mapEntries)
     co.mapEntries = o.mapEntries;
+  // Kernels built without CONFIG_KPROBES have no kprobe PMU: run kprobe:F
+  // through a BPF trampoline (fentry) instead, when F has BTF. --dry-run
+  // keeps kprobes (they load and verify there; only attaching needs the PMU).
+  co.kprobesAsFentry = o.kprobes == "fentry" ||
+                       (o.kprobes == "auto" && !o.dryRun && o.btfPath.empty() &&
+                        access("/sys/bus/event_source/devices/kprobe/type", F_OK) != 0);
   std::string ir, bpf;
   CodegenDumps dumps;
   if (wants(o, "ir") || !o.emitLLVM.empty())

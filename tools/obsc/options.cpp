@@ -32,6 +32,8 @@ void printUsage() {
       "  --tracefs DIR       read tracepoints from DIR, not /sys/kernel/tracing\n"
       "  --kallsyms FILE     read kernel symbols (kaddr) from FILE, not /proc/kallsyms\n"
       "  --unsafe            allow system() and signal()\n"
+      "  --kprobes=MODE      kprobe:F as kprobes or as fentry (auto: fentry when\n"
+      "                      the kernel has no kprobes)\n"
       "  --ringbuf-size N    ring buffer bytes, a power of two (default 1MB)\n"
       "  --map-size N        keys per map (default 10240)\n"
       "  -v                  verbose\n"
@@ -157,6 +159,15 @@ std::optional<Options> parseOptions(int argc, char **argv, std::string &error) {
       o.explain = true;
     } else if (a == "--unsafe") {
       o.unsafe = true;
+    } else if (a == "--kprobes" || eq("--kprobes")) {
+      std::string v;
+      if (auto x = eq("--kprobes")) v = *x;
+      else { auto w = value("--kprobes"); if (!w) return std::nullopt; v = *w; }
+      if (v != "auto" && v != "kprobe" && v != "fentry") {
+        error = "--kprobes must be auto, kprobe or fentry, not '" + v + "'";
+        return std::nullopt;
+      }
+      o.kprobes = v;
     } else if (a.size() > 1 && a[0] == '-') {
       error = "unknown option '" + a + "'";
       return std::nullopt;

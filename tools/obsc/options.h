@@ -35,6 +35,7 @@ struct Options {
   bool dryRun = false;
   bool explain = false;
   bool unsafe = false;
+  std::string kprobes = "auto"; ///< --kprobes=auto|kprobe|fentry
   int verbose = 0;
 };
 
