@@ -36,8 +36,10 @@ std::vector<uint64_t> readStackFrames(int stacksFd, int64_t id,
 /// turned into text: `outSpec` and `outRecord` are copies of the record in
 /// which each is a String argument. False (nothing written) when the record
 /// has none, so the caller formats the original.
-bool renderSymbolicPrintf(const contract::PrintfSpec &spec, const uint8_t *record, size_t size,
-                          int stacksFd, const output::Symbolizer &symbolize,
-                          contract::PrintfSpec &outSpec, std::vector<uint8_t> &outRecord);
+bool renderSymbolicPrintf(const contract::PrintfSpec &spec,
+                          const uint8_t *record, size_t size, int stacksFd,
+                          const output::Symbolizer &symbolize,
+                          contract::PrintfSpec &outSpec,
+                          std::vector<uint8_t> &outRecord);
 
 } // namespace obs

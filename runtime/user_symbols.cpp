@@ -153,7 +153,15 @@ struct Binary {
 struct Process {
   std::vector<UserMapping> maps;
   bool read = false;
+  bool gone = false;     ///< a read failed: the process exited unseen
+  uint64_t lastRead = 0; ///< monotonic ns of the last read
 };
+
+uint64_t nowNs() {
+  return uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                      std::chrono::steady_clock::now().time_since_epoch())
+                      .count());
+}
 
 bool readProcMaps(uint32_t pid, std::vector<UserMapping> &out) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/maps");
@@ -220,9 +228,11 @@ UserSymbolizer::~UserSymbolizer() = default;
 bool UserSymbolizer::snapshot(uint32_t pid) {
   std::lock_guard<std::mutex> l(impl_->mu);
   Process &p = impl_->procs[pid];
-  if (p.read)
-    return true;
+  if (p.read || p.gone)
+    return p.read;
   p.read = readProcMaps(pid, p.maps);
+  p.gone = !p.read;
+  p.lastRead = nowNs();
   return p.read;
 }
 
@@ -249,12 +259,18 @@ UserSymbol UserSymbolizer::resolve(uint32_t pid, uint64_t addr) {
     return out;
   std::lock_guard<std::mutex> l(impl_->mu);
   Process &p = impl_->procs[pid];
-  if (!p.read)
+  if (!p.read && !p.gone) {
     p.read = readProcMaps(pid, p.maps);
+    p.gone = !p.read;
+    p.lastRead = nowNs();
+  }
   const UserMapping *m = impl_->mappingOf(p, addr);
-  if (!m) {
+  // Not mapped when last read: read again if the process still lives (a
+  // library mapped since), at most every 100 ms per process.
+  if (!m && !p.gone && nowNs() - p.lastRead > 100000000ull) {
     std::vector<UserMapping> fresh;
-    if (readProcMaps(pid, fresh)) { // still alive: a library mapped since
+    p.lastRead = nowNs();
+    if (readProcMaps(pid, fresh)) {
       p.maps = std::move(fresh);
       p.read = true;
       m = impl_->mappingOf(p, addr);

@@ -42,8 +42,8 @@ Exemplar exemplarFromKernel(const obs_exemplar &x, uint64_t originNs) {
 
 OutputFormat::OutputFormat(std::ostream &out) : OutputFormat(out, std::cerr) {}
 
-std::string renderStack(const std::vector<uint64_t> &frames, bool user, uint32_t pid,
-                        contract::StackMode mode, unsigned indent,
+std::string renderStack(const std::vector<uint64_t> &frames, bool user,
+                        uint32_t pid, contract::StackMode mode, unsigned indent,
                         const Symbolizer &symbolize) {
   auto hex = [](uint64_t a, bool prefix) {
     char buf[32];
@@ -77,11 +77,14 @@ std::string renderStack(const std::vector<uint64_t> &frames, bool user, uint32_t
 
 std::string renderStack(const std::vector<uint64_t> &frames, bool user,
                         unsigned indent, const Symbolizer &symbolize) {
-  return renderStack(frames, user, 0, contract::StackMode::Bpftrace, indent, symbolize);
+  return renderStack(frames, user, 0, contract::StackMode::Bpftrace, indent,
+                     symbolize);
 }
 
-std::string renderStack(const KeyPart &stack, unsigned indent, const Symbolizer &symbolize) {
-  return renderStack(stack.stack, stack.userStack, stack.pid, stack.mode, indent, symbolize);
+std::string renderStack(const KeyPart &stack, unsigned indent,
+                        const Symbolizer &symbolize) {
+  return renderStack(stack.stack, stack.userStack, stack.pid, stack.mode,
+                     indent, symbolize);
 }
 
 int64_t averageOf(const MapValue &v) {

@@ -43,12 +43,15 @@ public:
   using Fn = std::function<std::string(const SymbolQuery &q)>;
   Symbolizer() = default;
   Symbolizer(Fn f) : fn_(std::move(f)) {}
-  template <typename F,
-            std::enable_if_t<std::is_invocable_r_v<std::string, F, uint64_t, bool> &&
-                                 !std::is_invocable_v<F, const SymbolQuery &>,
-                             int> = 0>
+  template <
+      typename F,
+      std::enable_if_t<std::is_invocable_r_v<std::string, F, uint64_t, bool> &&
+                           !std::is_invocable_v<F, const SymbolQuery &>,
+                       int> = 0>
   Symbolizer(F f)
-      : fn_([f = std::move(f)](const SymbolQuery &q) { return f(q.addr, q.user); }) {}
+      : fn_([f = std::move(f)](const SymbolQuery &q) {
+          return f(q.addr, q.user);
+        }) {}
   explicit operator bool() const { return bool(fn_); }
   std::string operator()(const SymbolQuery &q) const { return fn_(q); }
   std::string operator()(uint64_t addr, bool user) const {
@@ -237,10 +240,11 @@ std::string renderStack(const std::vector<uint64_t> &frames, bool user,
 /// The same for a stack key or value (KeyPart::Kind::Stack): its frame
 /// limit, its mode (perf: `\t7f12ab func+off (module)` lines; raw: bare hex
 /// lines) and, for a user stack, its process.
-std::string renderStack(const KeyPart &stack, unsigned indent, const Symbolizer &symbolize);
+std::string renderStack(const KeyPart &stack, unsigned indent,
+                        const Symbolizer &symbolize);
 /// The general form: `pid` is the process of user frames (0: unknown).
-std::string renderStack(const std::vector<uint64_t> &frames, bool user, uint32_t pid,
-                        contract::StackMode mode, unsigned indent,
+std::string renderStack(const std::vector<uint64_t> &frames, bool user,
+                        uint32_t pid, contract::StackMode mode, unsigned indent,
                         const Symbolizer &symbolize);
 
 /// avg as bpftrace computes it: total / count truncated toward zero, 0 when
