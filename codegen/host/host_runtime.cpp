@@ -58,17 +58,18 @@ size_t readableFrom(const HostRuntime &rt, uintptr_t p) {
 } // namespace
 
 void HostMap::init() {
-  stride_ = words() + 1;
+  static_assert(sizeof(obs_exemplar) % 8 == 0, "exemplars are whole words");
+  keyWordCount_ = array ? 0 : (keySize + 7) / 8;
+  exemplarAt_ = 1 + keyWordCount_ + words();
+  stride_ = exemplarAt_ + (windowed ? uint32_t(sizeof(obs_exemplar) / 8) : 0);
   count_ = 0;
   chunks_.clear();
   if (array) {
     uint32_t n = std::max<uint32_t>(1, maxEntries);
     for (uint32_t i = 0; i < n; ++i)
-      addId(&i);
-    for (uint32_t i = 0; i < n; ++i)
-      entry(i)[0] = 1;
+      entry(addId(&i))[0] = 1;
   } else {
-    index_.assign(64, Slot{0, 0, kNone, 0});
+    index_.assign(64, Slot{0, kNone});
   }
 }
 
@@ -103,9 +104,12 @@ inline uint32_t HostMap::lookupId(const void *key) const {
     const Slot &s = index_[i];
     if (s.id == kNone)
       return kNone;
-    if (s.k0 == k0 && s.k1 == k1 && s.hash == tag &&
-        (keySize <= 16 ||
-         std::memcmp(keys_.data() + size_t(s.id) * keySize, key, keySize) == 0))
+    if (s.tag != tag)
+      continue;
+    // The key in the entry, zero padded to whole words.
+    const uint64_t *e = entry(s.id) + 1;
+    if (keySize <= 16 ? e[0] == k0 && (keySize <= 8 || e[1] == k1)
+                      : std::memcmp(e, key, keySize) == 0)
       return s.id;
   }
 }
@@ -114,15 +118,12 @@ uint32_t HostMap::addId(const void *key) {
   uint32_t id = count_++;
   if ((id >> kChunkBits) >= chunks_.size())
     chunks_.emplace_back(new uint64_t[size_t(stride_) << kChunkBits]());
-  if (windowed && exemplars_.size() <= id)
-    exemplars_.resize(size_t(id) + 1);
   if (array)
     return id;
-  keys_.insert(keys_.end(), static_cast<const uint8_t *>(key),
-               static_cast<const uint8_t *>(key) + keySize);
-  if (size_t(count_) * 2 > index_.size())
+  std::memcpy(entry(id) + 1, key, keySize);
+  if (size_t(count_) * 2 > index_.size()) {
     grow();
-  else {
+  } else {
     uint64_t k0, k1;
     keyWords(key, k0, k1);
     uint64_t h = hashOf(key, k0, k1);
@@ -130,24 +131,24 @@ uint32_t HostMap::addId(const void *key) {
     size_t i = h & mask;
     while (index_[i].id != kNone)
       i = (i + 1) & mask;
-    index_[i] = Slot{k0, k1, id, uint32_t(h >> 32)};
+    index_[i] = Slot{uint32_t(h >> 32), id};
   }
   return id;
 }
 
 void HostMap::grow() {
-  std::vector<Slot> old(index_.size() * 2, Slot{0, 0, kNone, 0});
+  std::vector<Slot> old(index_.size() * 2, Slot{0, kNone});
   index_.swap(old);
   size_t mask = index_.size() - 1;
   for (uint32_t id = 0; id < count_; ++id) {
-    const uint8_t *key = keys_.data() + size_t(id) * keySize;
+    const void *key = entry(id) + 1;
     uint64_t k0, k1;
     keyWords(key, k0, k1);
     uint64_t h = hashOf(key, k0, k1);
     size_t i = h & mask;
     while (index_[i].id != kNone)
       i = (i + 1) & mask;
-    index_[i] = Slot{k0, k1, id, uint32_t(h >> 32)};
+    index_[i] = Slot{uint32_t(h >> 32), id};
   }
 }
 
@@ -175,12 +176,12 @@ int HostMap::update(const void *key, const void *value, uint64_t flags) {
       id = addId(key);
     uint64_t *e = entry(id);
     e[0] = 1;
-    std::memset(e + 1, 0, size_t(words()) * 8);
+    std::memset(this->value(id), 0, size_t(words()) * 8);
     if (windowed)
-      exemplars_[id] = {};
+      exemplar(id) = {};
     ++live;
   }
-  std::memcpy(entry(id) + 1, value, valueSize);
+  std::memcpy(this->value(id), value, valueSize);
   return 0;
 }
 
@@ -212,7 +213,7 @@ const uint8_t *HostMap::keyOf(uint32_t id) const {
     index = id;
     return reinterpret_cast<const uint8_t *>(&index);
   }
-  return keys_.data() + size_t(id) * keySize;
+  return reinterpret_cast<const uint8_t *>(entry(id) + 1);
 }
 
 HostRuntime::HostRuntime() = default;

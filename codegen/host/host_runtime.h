@@ -29,11 +29,12 @@ class HostRuntime;
 
 /// One map of the program (script map or fixed map), single CPU. Entries
 /// have dense ids in order of first insertion (iteration is deterministic);
-/// a deleted entry keeps its id and is marked absent. Values live in
+/// a deleted entry keeps its id and is marked absent. Entries live in
 /// chunks that never move (a looked-up value stays valid, as in the
-/// kernel), each after a word that says whether the entry is present.
-/// Hash maps find keys of up to 16 bytes in one probe of an open-addressed
-/// index that holds the key itself; longer keys by hash, then bytes.
+/// kernel): a word that says whether the entry is present, the key (hash
+/// maps), the value, the exemplar (windowed maps), so that finding a key
+/// and using its value touch one or two cache lines. The hash index is
+/// open-addressed, 8 bytes a slot (hash bits and id), so it stays cached.
 struct HostMap {
   std::string name;
   uint32_t keySize = 4, valueSize = 8, maxEntries = 1;
@@ -58,10 +59,12 @@ struct HostMap {
   /// Ids given so far (present or not); arrays: maxEntries.
   uint32_t ids() const { return count_; }
   bool present(uint32_t id) const { return entry(id)[0] != 0; }
-  uint64_t *value(uint32_t id) { return entry(id) + 1; }
-  const uint64_t *value(uint32_t id) const { return entry(id) + 1; }
+  uint64_t *value(uint32_t id) { return entry(id) + 1 + keyWordCount_; }
+  const uint64_t *value(uint32_t id) const { return entry(id) + 1 + keyWordCount_; }
   /// Windowed maps: the latest event to touch entry `id` (spec §10.5).
-  obs_exemplar &exemplar(uint32_t id) { return exemplars_[id]; }
+  obs_exemplar &exemplar(uint32_t id) {
+    return *reinterpret_cast<obs_exemplar *>(entry(id) + exemplarAt_);
+  }
   /// The id of a present entry, or kNone.
   uint32_t find(const void *key) const;
   /// 0, or -EEXIST / -ENOENT / -E2BIG like the kernel.
@@ -76,12 +79,10 @@ struct HostMap {
   void init();
 
 private:
-  /// Index slot: the key's first 16 bytes (all of it when keySize <= 16,
-  /// zero padded) and its id; kNone when empty.
+  /// Index slot: high hash bits and the id; kNone when empty.
   struct Slot {
-    uint64_t k0, k1;
+    uint32_t tag;
     uint32_t id;
-    uint32_t hash; ///< high hash bits, a filter for long keys
   };
   static constexpr uint32_t kChunkBits = 8; ///< entries per chunk: 256
 
@@ -124,11 +125,11 @@ private:
   void grow();
 
   std::vector<std::unique_ptr<uint64_t[]>> chunks_;
-  std::vector<obs_exemplar> exemplars_; ///< windowed maps, by id
-  std::vector<uint8_t> keys_;           ///< hash maps: keySize bytes per id
-  std::vector<Slot> index_;             ///< hash maps: power-of-two size
+  std::vector<Slot> index_; ///< hash maps: power-of-two size
   uint32_t count_ = 0;
-  uint32_t stride_ = 2; ///< words per entry: the present word, then the value
+  uint32_t keyWordCount_ = 0; ///< key words in an entry (0 for arrays)
+  uint32_t exemplarAt_ = 0;   ///< word of the exemplar in an entry
+  uint32_t stride_ = 2;       ///< words per entry
 };
 
 /// A readable range of simulated kernel or user memory.

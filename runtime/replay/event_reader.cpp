@@ -202,9 +202,11 @@ struct Shape {
       p += n; // as the last line: nothing to copy
       return true;
     }
-    const char *q =
-        static_cast<const char *>(std::memchr(p, '"', size_t(e - p)));
-    if (!q)
+    const char *q = p;
+    for (; q != e && *q != '"'; ++q)
+      if (*q == '\\' || *q == '\n')
+        return false; // an escape: the parsers'; a new line: not a string
+    if (q == e)
       return false;
     out.assign(p, size_t(q - p));
     p = q;
@@ -214,8 +216,9 @@ struct Shape {
   /// Fills `ev` from a line of this shape; false when it is not one (ev
   /// is then partly written). The line has no backslash; `kept`: ev is
   /// what the fast readers made of the last line.
-  bool scan(std::string_view line, ReplayEvent &ev, bool kept) const {
-    const char *p = line.data(), *e = p + line.size();
+  bool scan(const char *&pos, const char *e, bool eof, ReplayEvent &ev,
+            bool kept) const {
+    const char *p = pos;
     // The first text has the probe: most lines of other shapes fail here.
     if (size_t(e - p) < steps[0].len || !same(p, text.data(), steps[0].len))
       return false;
@@ -271,8 +274,14 @@ struct Shape {
       if (!ok)
         return false;
     }
-    if (size_t(e - p) != tailLen || !same(p, text.data() + tail, tailLen))
+    if (size_t(e - p) < tailLen || !same(p, text.data() + tail, tailLen))
       return false;
+    p += tailLen;
+    if (p != e && *p == '\n')
+      ++p;
+    else if (p != e || !eof)
+      return false; // more on the line, or perhaps in the next block
+    pos = p;
     if (!hasComm)
       ev.comm.clear();
     if (!hasTid)
@@ -289,15 +298,17 @@ struct EventReader::Shapes {
   static constexpr size_t kMax = 8;
   std::vector<Shape> list;
   detail::ValueRecorder values;
-  const ReplayEvent *last = nullptr; ///< the event the last line filled
 
-  /// `plain`: the line has no backslash.
-  bool scan(std::string_view line, ReplayEvent &ev, bool plain) {
-    if (list.empty() || !plain)
-      return false;
-    bool kept = last == &ev;
+  /// The line at `pos` (up to e, the end of the bytes read), when it has
+  /// a known shape; then `pos` moves past its newline.
+  bool scan(const char *&pos, const char *e, bool eof, ReplayEvent &ev) {
+    // What ev holds came from a line of one of these shapes (so its
+    // strings have no quote), unless its user changed it and its shape.
+    bool kept = false;
+    for (const Shape &s : list)
+      kept |= ev.shape == s.id;
     for (size_t i = 0; i < list.size(); ++i) {
-      if (!list[i].scan(line, ev, kept))
+      if (!list[i].scan(pos, e, eof, ev, kept))
         continue;
       if (i)
         std::swap(list[0], list[i]);
@@ -357,13 +368,18 @@ bool EventReader::nextLine(std::string_view &line) {
     size_t got = size_t(in_->gcount());
     cur_ = buf_.data();
     end_ = cur_ + avail + got;
-    backslash_ = nullptr;
     if (got == 0)
       eof_ = true;
   }
 }
 
 bool EventReader::next(ReplayEvent &ev) {
+  // Most lines: matched where they are, their end found on the way.
+  if (!shapes_->list.empty() && cur_ != end_ &&
+      shapes_->scan(cur_, end_, eof_, ev)) {
+    ++line_;
+    return true;
+  }
   std::string_view line;
   while (nextLine(line)) {
     ++line_;
@@ -371,21 +387,12 @@ bool EventReader::next(ReplayEvent &ev) {
     if (i == std::string_view::npos || line[i] == '#')
       continue;
     Shapes &sh = *shapes_;
-    // A line has no backslash when the next one in the buffer is past it.
     const char *end = line.data() + line.size();
-    if (!backslash_ || backslash_ < line.data()) {
-      const char *bufEnd = std::max(end_, end);
-      backslash_ = static_cast<const char *>(
-          std::memchr(line.data(), '\\', size_t(bufEnd - line.data())));
-      if (!backslash_)
-        backslash_ = bufEnd;
-    }
-    bool plain = backslash_ >= end;
-    if (sh.scan(line, ev, plain) || sh.fast(line, ev, plain)) {
-      sh.last = &ev;
+    const char *at = line.data();
+    if (sh.scan(at, end, true, ev)) // at a block's end, say
       return true;
-    }
-    sh.last = nullptr;
+    if (sh.fast(line, ev, !std::memchr(line.data(), '\\', line.size())))
+      return true;
     std::string err;
     if (!parseEventLine(line, ev, err)) {
       error_ = "line " + std::to_string(line_) + ": " + err;

@@ -105,9 +105,6 @@ private:
   std::vector<char> buf_;
   const char *cur_ = nullptr, *end_ = nullptr; ///< unread bytes
   bool eof_ = false;
-  /// The first backslash at or after the current line, or end_; null
-  /// when not searched since the bytes moved.
-  const char *backslash_ = nullptr;
   std::string error_;
   uint64_t line_ = 0;
 };

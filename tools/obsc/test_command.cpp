@@ -13,6 +13,7 @@
 #include "codegen/host/host_program.h"
 #include "lang/sema/catalog/catalog.h"
 #include "runtime/output/printer.h"
+#include "runtime/replay/event_pipe.h"
 #include "runtime/replay/events.h"
 #include "runtime/replay/stream.h"
 
@@ -20,6 +21,7 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -141,8 +143,16 @@ int runTest(Compilation &c, std::ostream &out) {
     replay::EventReader reader = mapped && mapped->mapped()
                                      ? replay::EventReader(mapped->data())
                                      : replay::EventReader(*in);
-    while (!program->exited() && reader.next(ev))
-      step(ev);
+    if (std::thread::hardware_concurrency() > 1) {
+      // Parsing on a thread of its own, the events in file order.
+      replay::EventPipe pipe(reader);
+      const replay::ReplayEvent *e;
+      while (!program->exited() && (e = pipe.next()))
+        step(*e);
+    } else {
+      while (!program->exited() && reader.next(ev))
+        step(ev);
+    }
     if (!reader.error().empty()) {
       std::cerr << "obsc: error: " << o.events << ": " << reader.error() << "\n";
       status = 1;

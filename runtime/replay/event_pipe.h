@@ -1,0 +1,58 @@
+//===- event_pipe.h - reading events on a thread of their own -------------===//
+//
+// `obsc test --events` on a machine with more than one CPU: a thread reads
+// and parses the file (EventReader) into batches while the replay loop
+// runs the events of the batch before, so the command takes about the
+// longer of the two, not their sum. Events come out in file order, so the
+// output is the same as reading them in the loop.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "runtime/replay/events.h"
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace obs::replay {
+
+class EventPipe {
+public:
+  /// Starts reading `reader` (which must outlive the pipe) on a thread.
+  explicit EventPipe(EventReader &reader);
+  /// Stops the thread (at the end of a batch) if it still runs.
+  ~EventPipe();
+  EventPipe(const EventPipe &) = delete;
+  EventPipe &operator=(const EventPipe &) = delete;
+
+  /// The next event, or null at the end of the file or at a malformed
+  /// line (then the reader's error() says which, once this returned null).
+  /// Valid until the next call.
+  const ReplayEvent *next();
+
+  /// Events per batch and batches in flight.
+  static constexpr size_t kBatch = 1024, kBatches = 8;
+
+private:
+  struct Batch {
+    std::vector<ReplayEvent> events = std::vector<ReplayEvent>(kBatch);
+    size_t count = 0;
+    bool full = false; ///< filled, not yet consumed
+    bool last = false; ///< the reader's end (or error) is after it
+  };
+  void produce();
+
+  EventReader &reader_;
+  std::vector<Batch> batches_ = std::vector<Batch>(kBatches);
+  std::mutex mu_;
+  std::condition_variable filled_, emptied_;
+  bool stop_ = false;
+  Batch *cur_ = nullptr;    ///< the batch being consumed
+  size_t pos_ = 0, at_ = 0; ///< next event in it; its index in batches_
+  bool done_ = false;
+  std::thread thread_;
+};
+
+} // namespace obs::replay
