@@ -16,51 +16,44 @@
 #include "lang/sema/catalog/kernel_symbols.h"
 
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 
 namespace obs::cg {
 
 namespace {
 
-/// A signal by name ("SIGKILL", "KILL", any case) or 0.
+/// A signal by name ("SIGKILL", "KILL", any case; "SIGRTMIN+3") or 0.
 int signalNumber(std::string name) {
   for (char &ch : name)
     ch = char(toupper((unsigned char)ch));
   if (name.compare(0, 3, "SIG") == 0)
     name = name.substr(3);
-  static const struct {
-    const char *name;
-    int number;
-  } kSignals[] = {
-      {"HUP", SIGHUP},     {"INT", SIGINT},       {"QUIT", SIGQUIT},   {"ILL", SIGILL},
-      {"TRAP", SIGTRAP},   {"ABRT", SIGABRT},     {"IOT", SIGIOT},     {"BUS", SIGBUS},
-      {"FPE", SIGFPE},     {"KILL", SIGKILL},     {"USR1", SIGUSR1},   {"SEGV", SIGSEGV},
-      {"USR2", SIGUSR2},   {"PIPE", SIGPIPE},     {"ALRM", SIGALRM},   {"TERM", SIGTERM},
-      {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD},   {"CONT", SIGCONT},   {"STOP", SIGSTOP},
-      {"TSTP", SIGTSTP},   {"TTIN", SIGTTIN},     {"TTOU", SIGTTOU},   {"URG", SIGURG},
-      {"XCPU", SIGXCPU},   {"XFSZ", SIGXFSZ},     {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF},
-      {"WINCH", SIGWINCH}, {"IO", SIGIO},         {"POLL", SIGPOLL},   {"PWR", SIGPWR},
-      {"SYS", SIGSYS},
-  };
-  for (const auto &s : kSignals)
-    if (name == s.name)
-      return s.number;
-  if (name.compare(0, 5, "RTMIN") == 0 || name.compare(0, 5, "RTMAX") == 0) {
-    int base = name[3] == 'I' ? 34 : 64; // the kernel's SIGRTMIN, SIGRTMAX
-    if (name.size() == 5)
-      return base;
-    int k = atoi(name.c_str() + 6);
-    return name[5] == '+' && base == 34 && k <= 30 ? base + k
-           : name[5] == '-' && base == 64 && k <= 30 ? base - k
-                                                     : 0;
-  }
+  for (int i = 1; i < NSIG; ++i)
+    if (const char *abbrev = sigabbrev_np(i); abbrev && name == abbrev)
+      return i;
+  // The kernel's real-time range is 32..64; glibc keeps 32 and 33.
+  constexpr int kRtMin = 34, kRtMax = 64;
+  bool min = name.compare(0, 5, "RTMIN") == 0,
+       max = name.compare(0, 5, "RTMAX") == 0;
+  if (!min && !max)
+    return 0;
+  if (name.size() == 5)
+    return min ? kRtMin : kRtMax;
+  char sign = name[5];
+  int k = atoi(name.c_str() + 6);
+  if (min && sign == '+' && k >= 0 && kRtMin + k <= kRtMax)
+    return kRtMin + k;
+  if (max && sign == '-' && k >= 0 && kRtMax - k >= kRtMin)
+    return kRtMax - k;
   return 0;
 }
 
 } // namespace
 
 llvm::Value *Lowering::lowerKaddr(Expr &e, Call &c) {
-  const StringLit *lit = c.args.size() == 1 ? c.args[0]->as<StringLit>() : nullptr;
+  const StringLit *lit =
+      c.args.size() == 1 ? c.args[0]->as<StringLit>() : nullptr;
   if (!lit) {
     error(e.range, "kaddr() needs a kernel symbol name as a string literal");
     return nullptr;
@@ -69,23 +62,27 @@ llvm::Value *Lowering::lowerKaddr(Expr &e, Call &c) {
   if (in.kernelSymbol) {
     addr = in.kernelSymbol(lit->value);
   } else {
-    static KernelSymbols kallsyms; // /proc/kallsyms, for front ends without a catalog
+    static KernelSymbols
+        kallsyms; // /proc/kallsyms, for front ends without a catalog
     addr = kallsyms.address(lit->value);
     if (addr && !*addr)
       addr.reset();
   }
   if (!addr) {
     error(c.args[0]->range, "kaddr(): unknown kernel symbol '" + lit->value +
-                                "' (not in kallsyms, or its addresses are hidden from non-root users)");
+                                "' (not in kallsyms, or its addresses are "
+                                "hidden from non-root users)");
     return nullptr;
   }
   return B.getInt64(*addr);
 }
 
 llvm::Value *Lowering::lowerStrftime(Expr &e, Call &c) {
-  const StringLit *fmt = c.args.size() == 2 ? c.args[0]->as<StringLit>() : nullptr;
+  const StringLit *fmt =
+      c.args.size() == 2 ? c.args[0]->as<StringLit>() : nullptr;
   if (!fmt) {
-    error(e.range, "strftime() needs a format string literal and a time in nanoseconds");
+    error(e.range,
+          "strftime() needs a format string literal and a time in nanoseconds");
     return nullptr;
   }
   llvm::Value *ns = lowerExpr(c.args[1]);
@@ -126,12 +123,14 @@ llvm::Value *Lowering::lowerBuf(Expr &e, Call &c) {
     }
   }
   llvm::Value *buf = allocMem(total, "buf");
-  zeroMem(buf, total); // deterministic bytes after the length: buffers are map keys
+  zeroMem(buf,
+          total); // deterministic bytes after the length: buffers are map keys
   llvm::Value *data = bytePtr(buf, contract::kBufferHeader);
   llvm::Value *len;
   if (src->getType()->isPointerTy()) {
     // Bytes we already hold (a string literal, an array field): copy them.
-    uint32_t have = srcExpr->type && srcExpr->type->size ? srcExpr->type->size : cap;
+    uint32_t have =
+        srcExpr->type && srcExpr->type->size ? srcExpr->type->size : cap;
     if (auto *s = srcExpr->as<StringLit>())
       have = std::min<uint32_t>(have, uint32_t(s->value.size() + 1));
     uint32_t m = std::min(have, cap);
@@ -166,11 +165,15 @@ llvm::Value *Lowering::lowerBuf(Expr &e, Call &c) {
 
 llvm::Value *Lowering::lowerSignal(Expr &e, Call &c) {
   if (c.args.size() != 1) {
-    error(e.range, "signal() takes one signal, a number or a name such as \"SIGKILL\"");
+    error(e.range,
+          "signal() takes one signal, a number or a name such as \"SIGKILL\"");
     return nullptr;
   }
-  if (attachKind == contract::AttachKind::Begin || attachKind == contract::AttachKind::End) {
-    error(e.range, "signal() cannot be used in BEGIN and END probes (no task to signal)");
+  if (attachKind == contract::AttachKind::Begin ||
+      attachKind == contract::AttachKind::End) {
+    error(
+        e.range,
+        "signal() cannot be used in BEGIN and END probes (no task to signal)");
     return nullptr;
   }
   Expr *a = c.args[0];

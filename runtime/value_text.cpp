@@ -29,7 +29,8 @@ std::string bufferBytes(const uint8_t *p, uint32_t size) {
   uint64_t len;
   std::memcpy(&len, p, 8);
   len = std::min<uint64_t>(len, size - contract::kBufferHeader);
-  return std::string(reinterpret_cast<const char *>(p + contract::kBufferHeader), len);
+  return std::string(
+      reinterpret_cast<const char *>(p + contract::kBufferHeader), len);
 }
 
 std::string formatTimestamp(std::string_view fmt, uint64_t nsecs) {
@@ -38,18 +39,21 @@ std::string formatTimestamp(std::string_view fmt, uint64_t nsecs) {
     timespec rt{}, mono{};
     clock_gettime(CLOCK_REALTIME, &rt);
     clock_gettime(CLOCK_MONOTONIC, &mono);
-    int64_t ns = (int64_t(rt.tv_sec) - mono.tv_sec) * 1000000000 + (rt.tv_nsec - mono.tv_nsec);
+    int64_t ns = (int64_t(rt.tv_sec) - mono.tv_sec) * 1000000000 +
+                 (rt.tv_nsec - mono.tv_nsec);
     return timespec{time_t(ns / 1000000000), long(ns % 1000000000)};
   }();
   uint64_t ns = nsecs % 1000000000 + uint64_t(boot.tv_nsec);
-  time_t sec = time_t(nsecs / 1000000000) + boot.tv_sec + time_t(ns / 1000000000);
+  time_t sec =
+      time_t(nsecs / 1000000000) + boot.tv_sec + time_t(ns / 1000000000);
   ns %= 1000000000;
   // %f: microseconds, 6 digits (bpftrace's extension); %% stays for strftime.
   std::string f;
   for (size_t i = 0; i < fmt.size(); ++i) {
     if (fmt[i] == '%' && i + 1 < fmt.size() && fmt[i + 1] == 'f') {
       char us[16];
-      std::snprintf(us, sizeof us, "%06llu", static_cast<unsigned long long>(ns / 1000));
+      std::snprintf(us, sizeof us, "%06llu",
+                    static_cast<unsigned long long>(ns / 1000));
       f += us;
       ++i;
     } else if (fmt[i] == '%' && i + 1 < fmt.size()) {
@@ -68,7 +72,8 @@ std::string formatTimestamp(std::string_view fmt, uint64_t nsecs) {
   return std::string(out, n);
 }
 
-std::string renderValueArg(contract::FormatArg::Kind kind, const uint8_t *p, uint32_t size,
+std::string renderValueArg(contract::FormatArg::Kind kind, const uint8_t *p,
+                           uint32_t size,
                            const std::vector<contract::PrintfSpec> *formats) {
   if (kind == contract::FormatArg::Kind::Buffer)
     return escapeBufferBytes(bufferBytes(p, size));

@@ -32,7 +32,8 @@ std::string formatTimestamp(std::string_view fmt, uint64_t nsecs);
 
 /// A Buffer value hex-escaped, or a Timestamp value formatted with its
 /// format from `formats` ("(?)" without one). `p` holds `size` bytes.
-std::string renderValueArg(contract::FormatArg::Kind kind, const uint8_t *p, uint32_t size,
+std::string renderValueArg(contract::FormatArg::Kind kind, const uint8_t *p,
+                           uint32_t size,
                            const std::vector<contract::PrintfSpec> *formats);
 
 } // namespace obs
