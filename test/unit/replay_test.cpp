@@ -1,6 +1,7 @@
 //===- replay_test.cpp - event files and synthetic streams ----------------===//
 
 #include "runtime/replay/driver.h"
+#include "runtime/replay/event_pipe.h"
 #include "runtime/replay/events.h"
 #include "runtime/replay/stream.h"
 #include "runtime/window/time_engine.h"
@@ -415,4 +416,208 @@ TEST(Stream, Limits) {
             "stream:1:15: error: duration too long");
   EXPECT_EQ(parseErr("t:a:b 1/s with x=99999999999999999999 for 1s"),
             "stream:1:18: error: value out of range");
+}
+
+//===-- The fast readers against the general parser
+//------------------------===//
+
+namespace {
+
+/// Everything an event holds, as one string (formatEventLine leaves out
+/// defaults, so the scalars are added).
+std::string describe(const ReplayEvent &ev) {
+  std::string s = formatEventLine(ev);
+  s += " | tid=" + std::to_string(ev.tid) + " ppid=" + std::to_string(ev.ppid) +
+       " retval=" + std::to_string(ev.hasRetval) + ":" +
+       std::to_string(ev.retval) + " pos=" + std::to_string(ev.positionalArgs);
+  for (const ReplayArg &a : ev.args)
+    s += " [" + a.name + " " + std::to_string(int(a.value.kind)) + " " +
+         std::to_string(a.value.i) + " " + a.value.s + " " +
+         std::to_string(a.value.array.size()) + "]";
+  return s;
+}
+
+/// Lines of many shapes: two probes interleaved, optional keys, numbers of
+/// every length, negative values, escapes, spacing, arrays, stacks.
+std::string mixedFile() {
+  std::string f = "# a comment\n\n";
+  for (int i = 0; i < 3000; ++i) {
+    std::string ts = std::to_string(uint64_t(i) * 1234567 +
+                                    (i % 7 == 0 ? 9999999999999ull : 0));
+    std::string pid =
+        std::to_string(i % 3 == 0 ? 4294967295u : uint32_t(i * 37));
+    switch (i % 9) {
+    case 0:
+    case 1:
+    case 2:
+      f +=
+          "{\"probe\": \"tracepoint:sched:sched_process_fork\", \"ts\": " + ts +
+          ", \"cpu\": " + std::to_string(i % 8) + ", \"pid\": " + pid +
+          ", \"tid\": " + pid + ", \"comm\": \"" +
+          (i % 2 ? "bash" : "obs-test") + "\"" +
+          (i % 4 ? ", \"ppid\": 1" : "") +
+          ", \"args\": {\"parent_comm\": \"bash\", " +
+          "\"parent_pid\": " + std::to_string(i % 1000) +
+          ", \"child_comm\": \"c" + std::to_string(i) +
+          "\", \"child_pid\": " + std::to_string(-i) + "}}\n";
+      break;
+    case 3:
+      f += "{\"probe\": \"kprobe:vfs_read\", \"ts\": " + ts +
+           ", \"pid\": " + pid + ", \"args\": [" + std::to_string(i) + ", -" +
+           std::to_string(int64_t(i) * 1000003) +
+           ", \"/etc/passwd\"], \"retval\": -" + std::to_string(i % 5) + "}\n";
+      break;
+    case 4: // an escape, then an array, then a stack
+      f += "{\"probe\": \"kprobe:vfs_read\", \"ts\": " + ts +
+           ", \"comm\": \"a\\\"b\", \"args\": [1]}\n";
+      f += "{\"probe\": \"kprobe:vfs_read\", \"ts\": " + ts +
+           ", \"args\": [[1, 2, " + std::to_string(i) + "]]}\r\n";
+      f += "{\"probe\": \"kprobe:vfs_read\", \"ts\": " + ts +
+           ", \"kstack\": [\"vfs_read+4\", \"ksys_read+9\"]}\n";
+      break;
+    case 5: // other spacing, key order, unknown keys, 19- and 20-digit numbers
+      f += "{ \"ts\":" + ts +
+           ",\"probe\":\"tracepoint:sched:sched_process_fork\" ,\"pid\": " +
+           pid + ", \"x\": 1.5, \"cgroup\": 18446744073709551615}\n";
+      f += "{\"probe\": \"t:a:b\", \"ts\": 9999999999999999999, \"uid\": 7}\n";
+      break;
+    case 6:
+      f +=
+          "{\"probe\": \"tracepoint:sched:sched_process_fork\", \"ts\": " + ts +
+          ", \"cpu\": 1, \"pid\": 2, \"tid\": 3, \"comm\": \"x\", \"args\": "
+          "{\"parent_pid\": "
+          "\"a string now\", \"child_pid\": 5}}\n";
+      break;
+    case 7: f += "{\"watermark\": " + ts + "}\n"; break;
+    default:
+      f +=
+          "   \n{\"probe\": \"tracepoint:sched:sched_process_fork\", \"ts\": " +
+          ts +
+          ", \"cpu\": 0, \"pid\": 1, \"tid\": 1, \"comm\": \"obs-test\", "
+          "\"args\": "
+          "{\"parent_comm\": \"bash\", \"parent_pid\": 12345678901234567, "
+          "\"child_comm\": "
+          "\"bash\", \"child_pid\": 0}}\n";
+    }
+  }
+  return f + "{\"probe\": \"t:a:b\", \"ts\": 1}"; // no final newline
+}
+
+std::vector<std::string> readAll(EventReader &r) {
+  std::vector<std::string> out;
+  ReplayEvent ev;
+  while (r.next(ev))
+    out.push_back(describe(ev));
+  EXPECT_EQ(r.error(), "");
+  return out;
+}
+
+} // namespace
+
+TEST(EventReader, ShapesAgreeWithTheGeneralParser) {
+  std::string file = mixedFile();
+  // The general parser alone, line by line.
+  std::vector<std::string> want;
+  std::istringstream lines(file);
+  std::string line;
+  while (std::getline(lines, line)) {
+    size_t i = line.find_first_not_of(" \t\r");
+    if (i == std::string::npos || line[i] == '#')
+      continue;
+    ReplayEvent ev;
+    std::string err;
+    ASSERT_TRUE(parseEventLine(line, ev, err)) << err << ": " << line;
+    want.push_back(describe(ev));
+  }
+  std::istringstream in(file);
+  EventReader fromStream(in);
+  EXPECT_EQ(readAll(fromStream), want);
+  EventReader fromMemory{std::string_view(file)};
+  EXPECT_EQ(readAll(fromMemory), want);
+  // Through the pipe: the same events in the same order.
+  EventReader piped{std::string_view(file)};
+  EventPipe pipe(piped);
+  std::vector<std::string> got;
+  while (const ReplayEvent *ev = pipe.next())
+    got.push_back(describe(*ev));
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(piped.error(), "");
+}
+
+TEST(EventReader, LinesAcrossBlocksAndEventsKept) {
+  // More than the reader's 1 MB block, so lines cross block ends.
+  std::string file;
+  for (int i = 0; i < 20000; ++i)
+    file += "{\"probe\": \"tracepoint:sched:sched_process_fork\", \"ts\": " +
+            std::to_string(i) + ", \"comm\": \"" + std::string(i % 40, 'c') +
+            "\", \"args\": {\"parent_pid\": " + std::to_string(i) +
+            ", \"pad\": \"" + std::string(i % 50, 'p') + "\"}}\n";
+  std::istringstream in(file);
+  EventReader r(in);
+  ReplayEvent ev;
+  for (int i = 0; i < 20000; ++i) {
+    ASSERT_TRUE(r.next(ev)) << i << " " << r.error();
+    ASSERT_EQ(ev.ts, uint64_t(i));
+    ASSERT_EQ(ev.comm, std::string(i % 40, 'c'));
+    ASSERT_EQ(ev.arg("parent_pid")->i, i);
+    ASSERT_EQ(ev.arg("pad")->s, std::string(i % 50, 'p'));
+    EXPECT_NE(ev.shape, 0u);
+  }
+  EXPECT_FALSE(r.next(ev));
+  EXPECT_EQ(r.error(), "");
+}
+
+TEST(EventReader, ErrorsAfterShapedLinesKeepTheirLineNumbers) {
+  std::string file;
+  for (int i = 0; i < 5; ++i)
+    file += "{\"probe\": \"t:a:b\", \"ts\": " + std::to_string(i) + "}\n";
+  file += "{\"probe\": \"t:a:b\", \"ts\": 1.5}\n";
+  for (auto make : {0, 1}) {
+    std::istringstream in(file);
+    EventReader fromStream(in);
+    EventReader fromMemory{std::string_view(file)};
+    EventReader &r = make ? fromMemory : fromStream;
+    ReplayEvent ev;
+    int n = 0;
+    while (r.next(ev))
+      ++n;
+    EXPECT_EQ(n, 5);
+    EXPECT_NE(r.error().find("line 6: expected an integer, not a fraction"),
+              std::string::npos)
+        << r.error();
+  }
+  // The pipe stops at the same line; stopping it early is fine too.
+  EventReader piped{std::string_view(file)};
+  {
+    EventPipe pipe(piped);
+    int n = 0;
+    while (pipe.next())
+      ++n;
+    EXPECT_EQ(n, 5);
+  }
+  EXPECT_NE(piped.error().find("line 6:"), std::string::npos);
+  std::string big;
+  for (int i = 0; i < 50000; ++i)
+    big += "{\"probe\": \"t:a:b\", \"ts\": " + std::to_string(i) + "}\n";
+  EventReader many{std::string_view(big)};
+  EventPipe early(many);
+  ASSERT_TRUE(early.next());
+}
+
+TEST(Stream, TemplatesMatchFieldByField) {
+  // Later fields win over earlier ones on the same place; integer growth
+  // is exact; the shape is set.
+  auto evs =
+      generate(parseOk("t:a:b 1000/s with pid=1..3 pid=7 arg0=1..4 arg0=9 "
+                       "arg1=5+3/s arg2=100+1000000/s tid=2..5 for 10s"));
+  ASSERT_EQ(evs.size(), 10000u);
+  for (size_t i = 0; i < evs.size(); i += 777) {
+    EXPECT_EQ(evs[i].pid, 7u);
+    EXPECT_EQ(evs[i].tid, 2u + i % 4);
+    EXPECT_EQ(evs[i].arg(size_t(0))->i, 9);
+    EXPECT_EQ(evs[i].arg(size_t(1))->i, 5 + int64_t(3 * evs[i].ts / kSec));
+    EXPECT_EQ(evs[i].arg(size_t(2))->i, 100 + int64_t(evs[i].ts / 1000));
+    EXPECT_EQ(evs[i].ts, i * kSec / 1000);
+    EXPECT_NE(evs[i].shape, 0u);
+  }
 }
