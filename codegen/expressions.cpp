@@ -193,6 +193,10 @@ llvm::Value *Lowering::stringEquals(llvm::Value *a, uint32_t aSize, llvm::Value 
 }
 
 static uint32_t strSize(const Expr *e) {
+  // Fixed-layout values are copied whole (a NUL at their end would cut them).
+  if (e->type && (e->type->kind == TypeKind::Buffer || e->type->kind == TypeKind::Timestamp ||
+                  e->type->kind == TypeKind::Inet))
+    return slotSize(e->type);
   if (e->type && e->type->size)
     return e->type->size;
   if (auto *s = e->as<StringLit>())
