@@ -7,6 +7,7 @@
 #include "codegen/host/host_module.h"
 #include "codegen/host/window_session.h"
 #include "lang/sema/catalog/catalog.h"
+#include "lang/sema/catalog/elf_symbols.h"
 #include "lang/sema/units.h"
 #include "runtime/output/format.h"
 #include "runtime/output/printer.h"
@@ -32,6 +33,17 @@ namespace {
 constexpr uint32_t kPtRegsArgs[] = {112, 104, 96, 88, 72, 64}; // x86-64 pt_regs
 constexpr uint32_t kPtRegsAx = 80;
 constexpr uint32_t kPtRegsSize = 168;
+
+/// The offset of a x86-64 `struct pt_regs` field ("di", "r8"), or -1.
+int ptRegsOffset(const std::string &field) {
+  static const char *const names[] = {"r15", "r14", "r13", "r12", "bp", "bx", "r11",
+                                      "r10", "r9",  "r8",  "ax",  "cx", "dx", "si",
+                                      "di",  "orig_ax", "ip", "cs", "flags", "sp", "ss"};
+  for (size_t i = 0; i < std::size(names); ++i)
+    if (field == names[i])
+      return int(8 * i);
+  return -1;
+}
 
 } // namespace
 
@@ -68,6 +80,10 @@ struct HostProgram::Impl {
     /// compared, not searched.
     std::vector<std::string> shape;
     std::vector<int> fieldArg;
+    /// usdt: where each argument is (a register, or memory at a register
+    /// plus a displacement): replay puts the recorded value there.
+    bool usdt = false;
+    std::vector<UsdtArgument> usdtArgs;
     uint64_t lastShape = 0; ///< ReplayEvent::shape of the last event, if any
   };
   std::vector<std::vector<Program>> groups;          ///< programs of one probe
@@ -85,6 +101,10 @@ struct HostProgram::Impl {
 
   // Memory of the current event's context.
   std::vector<uint64_t> ctxBuf;
+  /// usdt arguments in memory: a window per base register.
+  static constexpr size_t kUsdtWindow = 4096;
+  std::vector<uint64_t> usdtMem;
+  std::vector<int> usdtBases;
 
   Impl(SemaContext &s, ProbeCatalog &c, output::OutputFormat &o, const HostProgramOptions &op)
       : sema(s), catalog(c), out(o), opts(op) {}
@@ -117,7 +137,10 @@ struct HostProgram::Impl {
                       auto sig = sema.catalog.kernelFunction(f, err);
                       return sig ? int(sig->params.size()) : -1;
                     },
-                    nullptr};
+                    [this](const std::string &binary) {
+                      std::string err;
+                      return sema.catalog.usdtProbes(binary, err);
+                    }};
     if (!lowerToHostModule(in, sema.diags, rt, jit->dataLayout(), jit->triple(), hm, opts.pid))
       return false;
     ws = std::make_unique<WindowSession>(sema, out, hm.spec, opts.verbose,
@@ -182,7 +205,16 @@ struct HostProgram::Impl {
       case AK::Kretprobe: canon = "kretprobe:" + ps.func; break;
       case AK::Fentry: canon = "fentry:" + ps.func; break;
       case AK::Fexit: canon = "fexit:" + ps.func; break;
-      case AK::Uprobe: canon = "uprobe:" + ps.target + ":" + ps.func; break;
+      case AK::Uprobe:
+        if (ps.probe.rfind("usdt", 0) == 0) {
+          // As `obsc record` names it (recordProbeName): the attach point.
+          canon = ps.probe;
+          if (!bindUsdt(ps, p, error))
+            return false;
+          break;
+        }
+        canon = "uprobe:" + ps.target + ":" + ps.func;
+        break;
       case AK::Uretprobe: canon = "uretprobe:" + ps.target + ":" + ps.func; break;
       case AK::PerfEvent: canon = ps.probe; break;
       }
@@ -196,6 +228,60 @@ struct HostProgram::Impl {
     if (probes.size() == 1)
       defaultProbe = *probes.begin();
     return true;
+  }
+
+  bool bindUsdt(const contract::ProgramSpec &ps, Program &p, std::string &error) {
+    p.usdt = true;
+    std::string err;
+    const std::vector<UsdtProbe> *all = catalog.usdtProbes(ps.target, err);
+    for (size_t i = 0; all && i < all->size(); ++i) {
+      const UsdtProbe &u = (*all)[i];
+      if (u.name != ps.func || u.fileOffset != ps.offset)
+        continue;
+      p.usdtArgs = u.parseArguments(err);
+      if (!err.empty()) {
+        error = "usdt probe " + ps.probe + ": " + err;
+        return false;
+      }
+      break;
+    }
+    return true;
+  }
+
+  /// usdt: argument i's value where the lowering reads it (usdtArg in
+  /// codegen/builtins.cpp): its register, or memory at base register +
+  /// displacement, the base pointing into a window of usdtMem per register.
+  void placeUsdt(const Program &p, const replay::ReplayEvent &ev, uint8_t *regs) {
+    usdtBases.clear();
+    for (size_t i = 0; i < p.usdtArgs.size() && i < ev.args.size(); ++i) {
+      const UsdtArgument &a = p.usdtArgs[i];
+      uint64_t v = argWord(ev.args[i].value);
+      int reg = a.reg.empty() ? -1 : ptRegsOffset(ptRegsField(a.reg));
+      if (a.kind == UsdtArgument::Kind::Register && reg >= 0) {
+        std::memcpy(regs + reg, &v, 8);
+      } else if (a.kind == UsdtArgument::Kind::Memory && reg >= 0 && a.symbol.empty()) {
+        size_t w = 0;
+        while (w < usdtBases.size() && usdtBases[w] != reg)
+          ++w;
+        if (w == usdtBases.size())
+          usdtBases.push_back(reg);
+        if (usdtMem.size() < (w + 1) * kUsdtWindow / 8)
+          usdtMem.resize((w + 1) * kUsdtWindow / 8);
+        uint8_t *window = reinterpret_cast<uint8_t *>(usdtMem.data()) + w * kUsdtWindow;
+        uint64_t base = reinterpret_cast<uint64_t>(window) + kUsdtWindow / 2;
+        std::memcpy(regs + reg, &base, 8);
+        if (!a.indexReg.empty())
+          if (int x = ptRegsOffset(ptRegsField(a.indexReg)); x >= 0)
+            std::memset(regs + x, 0, 8);
+        int64_t at = int64_t(kUsdtWindow / 2) + a.value;
+        if (at >= 0 && at + 8 <= int64_t(kUsdtWindow))
+          std::memcpy(window + at, &v, 8);
+      }
+    }
+    if (!usdtMem.empty()) {
+      uintptr_t b = reinterpret_cast<uintptr_t>(usdtMem.data());
+      rt.readable.push_back({b, b + usdtMem.size() * 8});
+    }
   }
 
   void planFields(Program &p) {
@@ -404,6 +490,10 @@ struct HostProgram::Impl {
     case AK::Kretprobe:
     case AK::Uprobe:
     case AK::Uretprobe:
+      if (p.usdt) {
+        placeUsdt(p, ev, base);
+        break;
+      }
       for (size_t i = 0; i < ev.args.size() && i < std::size(kPtRegsArgs); ++i)
         put(kPtRegsArgs[i], argWord(ev.args[i].value), 8);
       if (ev.hasRetval)
