@@ -4,7 +4,7 @@
 
 namespace obs::replay {
 
-EventPipe::EventPipe(EventReader &reader) : reader_(reader) {
+EventPipe::EventPipe(Source source) : source_(std::move(source)) {
   thread_ = std::thread([this] { produce(); });
 }
 
@@ -30,7 +30,7 @@ void EventPipe::produce() {
     // The batch is ours until it is marked full.
     size_t n = 0;
     bool more = true;
-    while (n < kBatch && (more = reader_.next(bt.events[n])))
+    while (n < kBatch && (more = source_(bt.events[n])))
       ++n;
     {
       std::lock_guard<std::mutex> lock(mu_);

@@ -728,7 +728,22 @@ bool StreamGenerator::next(ReplayEvent &ev) {
   const ReplayEvent *e = next();
   if (!e)
     return false;
-  ev = *e;
+  if (!e->shape || ev.shape != e->shape || ev.args.size() != e->args.size()) {
+    ev = *e;
+    return true;
+  }
+  // A copy of the same template before: only numbers vary (Range, Growth).
+  ev.ts = e->ts;
+  ev.cpu = e->cpu;
+  ev.pid = e->pid;
+  ev.tid = e->tid;
+  ev.ppid = e->ppid;
+  ev.uid = e->uid;
+  ev.gid = e->gid;
+  ev.cgroup = e->cgroup;
+  ev.retval = e->retval;
+  for (size_t k = 0; k < ev.args.size(); ++k)
+    ev.args[k].value.i = e->args[k].value.i;
   return true;
 }
 

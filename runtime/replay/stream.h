@@ -83,7 +83,8 @@ public:
   /// The next event, or null when the stream is over. It is the
   /// generator's own, valid until the next call.
   const ReplayEvent *next();
-  /// The next event copied into `ev`; false when the stream is over.
+  /// The next event copied into `ev`; false when the stream is over. An
+  /// `ev` this filled before (same shape) only gets what varies.
   bool next(ReplayEvent &ev);
   uint64_t endNs() const { return stream_.endNs; }
 

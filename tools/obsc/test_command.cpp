@@ -159,6 +159,7 @@ int runTest(Compilation &c, std::ostream &out) {
     }
     endNs = lastTs;
   } else {
+    // Generated in the loop: a pipe costs more than generating (measured).
     replay::StreamGenerator gen(stream);
     const replay::ReplayEvent *e;
     while (!program->exited() && (e = gen.next()))
