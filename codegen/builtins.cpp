@@ -238,6 +238,31 @@ void Lowering::emitEvent(contract::EventKind kind, uint32_t id) {
   B.SetInsertPoint(done);
 }
 
+void Lowering::notePid(llvm::Value *tgid) {
+  FixedMap &pids = fixedMap(contract::kPidsMap);
+  llvm::Value *key = allocMem(4, "pid.key");
+  B.CreateStore(B.CreateTrunc(tgid, B.getInt32Ty()), key);
+  llvm::Value *seen = H.mapLookup(B, pids.gv, key);
+  auto *fresh = llvm::BasicBlock::Create(C, "pid.new", fn);
+  auto *send = llvm::BasicBlock::Create(C, "pid.send", fn);
+  auto *have = llvm::BasicBlock::Create(C, "pid.rec", fn);
+  auto *done = llvm::BasicBlock::Create(C, "pid.done", fn);
+  B.CreateCondBr(B.CreateIsNull(seen), fresh, done);
+  B.SetInsertPoint(fresh);
+  // Only the CPU whose insert wins announces it (BPF_NOEXIST).
+  llvm::Value *rc = H.mapUpdate(B, pids.gv, key, key, 1);
+  B.CreateCondBr(B.CreateICmpEQ(rc, B.getInt64(0)), send, done);
+  B.SetInsertPoint(send);
+  llvm::Value *rec = H.ringbufReserve(B, fixedMap(contract::kEventsMap).gv, 8);
+  B.CreateCondBr(B.CreateIsNotNull(rec), have, done);
+  B.SetInsertPoint(have);
+  B.CreateStore(B.getInt32(uint32_t(contract::EventKind::Pid)), rec);
+  B.CreateStore(B.CreateTrunc(tgid, B.getInt32Ty()), bytePtr(rec, 4));
+  H.ringbufSubmit(B, rec);
+  B.CreateBr(done);
+  B.SetInsertPoint(done);
+}
+
 contract::StackMode stackModeOf(const Expr *e) {
   const Call *c = e ? e->as<Call>() : nullptr;
   if (c && (c->name == "kstack" || c->name == "ustack"))

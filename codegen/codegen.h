@@ -68,6 +68,9 @@ struct CodegenOptions {
   /// per-CPU write-combining cache (contract::kCombineSlots). The host
   /// target turns it off: its maps are read directly.
   bool writeCombine = true;
+  /// The first time a process's ustack/usym enters a map key, a Pid record
+  /// tells user space to read its mappings while it lives (obsc sets it).
+  bool notePids = false;
   /// kprobe:F and kretprobe:F are compiled as fentry:F and fexit:F (same
   /// arguments, arg0..; retval) when F has BTF: obsc sets it where the
   /// kernel has no kprobes (--kprobes=auto) or when asked (--kprobes=fentry).

@@ -30,6 +30,9 @@ inline constexpr const char *kZeroMap = "obs_zero";
 inline constexpr const char *kStacksMap = "obs_stacks";
 inline constexpr uint32_t kStackFrames = 127; ///< PERF_MAX_STACK_DEPTH
 inline constexpr uint32_t kStackEntries = 4096;
+/// Hash u32 tgid -> u32: processes already announced by a Pid record.
+inline constexpr const char *kPidsMap = "obs_pids";
+inline constexpr uint32_t kPidsEntries = 4096;
 
 /// Read-only data (libbpf's "<obj>.rodata" map), set by the loader before
 /// BPF_PROG_LOAD; the verifier sees these as constants once frozen.
@@ -60,6 +63,9 @@ enum class EventKind : uint32_t {
               ///< whose contents user space prints
   System = 10, ///< system(fmt, ...): laid out as Printf; the text is a shell
                ///< command user space runs (/bin/sh -c), printing its stdout
+  Pid = 11,    ///< id = a tgid whose user addresses (ustack, usym) entered a
+               ///< map key for the first time: user space reads its mappings
+               ///< now, before it can exit (CodegenOptions::notePids)
 };
 inline constexpr uint32_t kJoinArgs = 16;
 inline constexpr uint32_t kJoinArgSize = 64;

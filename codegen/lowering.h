@@ -135,6 +135,8 @@ public:
   void defineMaps();
   FixedMap &fixedMap(const char *name);
   void bumpLostCounter();
+  /// A Pid record for `tgid` (i64) unless obs_pids already has it.
+  void notePid(llvm::Value *tgid);
   /// The session origin (kernel ns), from read-only data set at load.
   llvm::Value *loadStartNs();
   /// Windowed aggregation: fold x into the partial of the current slot.

@@ -267,6 +267,11 @@ FixedMap &Lowering::fixedMap(const char *name) {
     f.type = PercpuArray;
     f.keySize = 4;
     f.valueSize = 8;
+  } else if (n == contract::kPidsMap) {
+    f.type = Hash;
+    f.keySize = 4;
+    f.valueSize = 4;
+    f.maxEntries = contract::kPidsEntries;
   } else if (n == contract::kScratchMap) {
     f.type = PercpuArray;
     f.keySize = 4;
@@ -397,6 +402,7 @@ llvm::Value *Lowering::buildKey(MapState &m, MapRef &ref) {
     zeroMem(key, ms.keySize);
   size_t field = 0;
   uint32_t offset = 0;
+  unsigned noted = 0; // Pid records: one per key
   // Each key expression covers the fields of its flattened type.
   for (size_t i = 0; i < parts.size(); ++i) {
     const Type *kt = i < m.info->keys.size() ? m.info->keys[i] : parts[i].second;
@@ -411,7 +417,10 @@ llvm::Value *Lowering::buildKey(MapState &m, MapRef &ref) {
         (sub[0].kind == contract::KeyField::Kind::UStack ||
          sub[0].kind == contract::KeyField::Kind::USym)) {
       // The tgid the user addresses belong to, for symbolization.
-      B.CreateStore(B.CreateLShr(H.getCurrentPidTgid(B), 32), bytePtr(key, offset + 8));
+      llvm::Value *tgid = B.CreateLShr(H.getCurrentPidTgid(B), 32);
+      B.CreateStore(tgid, bytePtr(key, offset + 8));
+      if (opts.notePids && !noted++)
+        notePid(tgid);
     }
     if (sub.size() == 1 && field < m.spec.key.size())
       m.spec.key[field].mode = stackModeOf(ref.keys[i]);

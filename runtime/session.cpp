@@ -136,6 +136,10 @@ RunResult runSession(contract::BpfObject object, const RunOptions &opt, RunHooks
       if (h.id < spec.formats.size() && hooks.action)
         hooks.action(EK(h.kind), spec.formats[h.id], data, size);
       break;
+    case EK::Pid:
+      if (hooks.newPid)
+        hooks.newPid(h.id);
+      break;
     case EK::Exit:
       exited = true;
       return false;

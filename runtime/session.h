@@ -50,6 +50,9 @@ struct RunHooks {
   /// Just before `loaded`: the object's maps exist (obs_stacks, read when
   /// printf prints a stack).
   std::function<void(const Loader &loader)> opened;
+  /// A Pid record: a process whose user addresses entered a map key for
+  /// the first time (its mappings are best read now, while it lives).
+  std::function<void(uint32_t pid)> newPid;
   /// Attached: the run has started (start-up time ends here).
   std::function<void(size_t links)> attached;
   /// The run is over: END has run; the exit dump of maps follows.

@@ -111,6 +111,7 @@ int runBackEnd(Compilation &c, std::ostream &out, const BackEndExtras *extras) {
   CodegenOptions co;
   co.filterPid = o.pid;
   co.record = extras && extras->record;
+  co.notePids = true;
   if (o.ringbufBytes)
     co.ringbufBytes = o.ringbufBytes;
   if (o.mapEntries)
@@ -268,6 +269,9 @@ int runBackEnd(Compilation &c, std::ostream &out, const BackEndExtras *extras) {
   // their stacks still resolve in the dump at exit.
   int stacksFd = -1;
   hooks.opened = [&](const Loader &l) { stacksFd = l.mapFd(contract::kStacksMap); };
+  // Announced by the kernel the first time a process's ustack/usym is a
+  // map key (CodegenOptions::notePids): read its mappings at once.
+  hooks.newPid = [](uint32_t pid) { userSymbolizer().snapshot(pid); };
   if (hooks.printf) {
     auto plainPrintf = hooks.printf;
     hooks.printf = [&, plainPrintf](const contract::PrintfSpec &s, const uint8_t *rec,
