@@ -3,6 +3,7 @@
 
 #include "codegen/contract.h"
 #include "runtime/output/printer.h"
+#include "runtime/symbols.h"
 #include "runtime/value_text.h"
 
 #include <cstdio>
@@ -180,6 +181,15 @@ std::string formatPrintfRecord(const contract::PrintfSpec &spec,
       break;
     case contract::FormatArg::Kind::Timestamp:
       args.push_back(PrintfArg::ofString(renderValueArg(fa.kind, p, fa.size, formats)));
+      break;
+    case contract::FormatArg::Kind::Inet:
+      args.push_back(PrintfArg::ofString(inetToString(p)));
+      break;
+    default:
+      // KSym by kallsyms; stacks and user symbols arrive here already
+      // rendered as strings (runtime/symbolic_printf.cpp). Never skip an
+      // argument: the ones after it would shift.
+      args.push_back(PrintfArg::ofString(renderSymbolicArg(fa, p)));
       break;
     }
   }
