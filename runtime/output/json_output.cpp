@@ -277,10 +277,11 @@ void JsonOutput::printAlert(const AlertRecord &a) {
          << ", \"ppid\": " << x.ppid << ", \"uid\": " << x.uid
          << ", \"gid\": " << x.gid << ", \"cgroup\": " << x.cgroup
          << ", \"cpu\": " << x.cpu << ", \"ts_ns\": " << x.tsNs;
-    if (!x.kstack.empty())
-      out_ << ", \"kstack\": " << stackArray(x.kstack, false, symbolize_);
-    if (!x.ustack.empty())
-      out_ << ", \"ustack\": " << stackArray(x.ustack, true, symbolize_, x.pid);
+    std::vector<uint64_t> ks = exemplarFrames(x, false), us = exemplarFrames(x, true);
+    if (!ks.empty())
+      out_ << ", \"kstack\": " << stackArray(ks, false, symbolize_);
+    if (!us.empty())
+      out_ << ", \"ustack\": " << stackArray(us, true, symbolize_, x.pid);
     out_ << "}";
   }
   out_ << ", \"degraded\": " << (a.lost.total() ? "true" : "false")

@@ -37,7 +37,18 @@ Exemplar exemplarFromKernel(const obs_exemplar &x, uint64_t originNs) {
   e.cpu = x.cpu;
   e.cgroup = x.cgroup;
   e.tsNs = x.ts >= originNs ? x.ts - originNs : 0;
+  e.kstackId = x.kstack_id;
+  e.ustackId = x.ustack_id;
   return e;
+}
+
+std::vector<uint64_t> OutputFormat::exemplarFrames(const Exemplar &x,
+                                                   bool user) const {
+  const std::vector<uint64_t> &own = user ? x.ustack : x.kstack;
+  int64_t id = user ? x.ustackId : x.kstackId;
+  if (!own.empty() || id < 0 || !readStack_)
+    return own;
+  return readStack_(id);
 }
 
 OutputFormat::OutputFormat(std::ostream &out) : OutputFormat(out, std::cerr) {}

@@ -111,6 +111,9 @@ struct Exemplar {
   uint64_t cgroup = 0;
   uint64_t tsNs = 0;                    ///< from the session origin
   std::vector<uint64_t> kstack, ustack; ///< innermost first; may be empty
+  /// When the frames are empty: the stack ids (obs_stacks) the output's
+  /// stack reader turns into frames when it prints (-1: none).
+  int64_t kstackId = -1, ustackId = -1;
 };
 
 /// One state change of one alert instance (spec §10.3, §13.4).
@@ -139,8 +142,8 @@ const char *
 alertStateName(AlertRecord::State s); ///< "PENDING", "FIRING", "RESOLVED"
 
 /// The printable part of a kernel exemplar: times made relative to the
-/// session origin (kernel ns). Stacks are left empty; the caller resolves
-/// kstack_id/ustack_id through the stack map and fills them.
+/// session origin (kernel ns). Stacks are left as ids (kstackId, ustackId):
+/// the output's stack reader resolves them, or the caller fills the frames.
 Exemplar exemplarFromKernel(const obs_exemplar &x, uint64_t originNs);
 
 /// The output stage's one interface. Printers write whole lines and flush
@@ -156,6 +159,9 @@ public:
   /// Stack frames in keys, values and exemplars are resolved with this; by
   /// default addresses print as hex.
   void setSymbolizer(Symbolizer s) { symbolize_ = std::move(s); }
+  /// Frames of a stack id (obs_stacks), for exemplars that carry ids.
+  using StackReader = std::function<std::vector<uint64_t>(int64_t id)>;
+  void setStackReader(StackReader r) { readStack_ = std::move(r); }
 
   /// `Attaching N probes...` once probes are attached.
   virtual void printAttached(uint64_t probes) = 0;
@@ -184,6 +190,9 @@ protected:
   std::ostream &out_;
   std::ostream &err_;
   Symbolizer symbolize_;
+  StackReader readStack_;
+  /// An exemplar's frames: its own, else its stack id's through readStack_.
+  std::vector<uint64_t> exemplarFrames(const Exemplar &x, bool user) const;
 };
 
 /// bpftrace's text format, and obs's window and alert lines.

@@ -258,11 +258,12 @@ void TextOutput::printAlert(const AlertRecord &a) {
          << " tid=" << x.tid << " ppid=" << x.ppid << " uid=" << x.uid
          << " cgroup=" << x.cgroup << " cpu=" << x.cpu << " at "
          << formatSeconds(x.tsNs) << "\n";
-    if (!x.kstack.empty())
-      out_ << "  kstack:" << renderStack(x.kstack, false, 8, symbolize_);
-    if (!x.ustack.empty())
+    std::vector<uint64_t> ks = exemplarFrames(x, false), us = exemplarFrames(x, true);
+    if (!ks.empty())
+      out_ << "  kstack:" << renderStack(ks, false, 8, symbolize_);
+    if (!us.empty())
       out_ << "  ustack:"
-           << renderStack(x.ustack, true, x.pid, contract::StackMode::Bpftrace, 8, symbolize_);
+           << renderStack(us, true, x.pid, contract::StackMode::Bpftrace, 8, symbolize_);
   }
   if (a.lost.total())
     out_ << "  degraded: " << a.lost.total() << " events lost in window ["

@@ -269,6 +269,8 @@ int runBackEnd(Compilation &c, std::ostream &out, const BackEndExtras *extras) {
   // their stacks still resolve in the dump at exit.
   int stacksFd = -1;
   hooks.opened = [&](const Loader &l) { stacksFd = l.mapFd(contract::kStacksMap); };
+  // Alert exemplars carry stack ids: their frames are read as they print.
+  printer->setStackReader([&stacksFd](int64_t id) { return readStackFrames(stacksFd, id); });
   // Announced by the kernel the first time a process's ustack/usym is a
   // map key (CodegenOptions::notePids): read its mappings at once.
   hooks.newPid = [](uint32_t pid) { userSymbolizer().snapshot(pid); };
