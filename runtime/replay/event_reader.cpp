@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "runtime/replay/event_binary.h"
 #include "runtime/replay/events.h"
 #include "runtime/replay/fast_line.h"
 
@@ -341,6 +342,24 @@ EventReader::EventReader(std::string_view data)
       end_(data.data() + data.size()), eof_(true) {}
 EventReader::~EventReader() = default;
 
+bool EventReader::more() {
+  if (eof_)
+    return false;
+  // Keep the unread bytes, then read more after them.
+  size_t avail = size_t(end_ - cur_);
+  size_t at = cur_ ? size_t(cur_ - buf_.data()) : 0;
+  std::memmove(buf_.data(), buf_.data() + at, avail);
+  if (avail == buf_.size())
+    buf_.resize(buf_.size() * 2);
+  in_->read(buf_.data() + avail, std::streamsize(buf_.size() - avail));
+  size_t got = size_t(in_->gcount());
+  cur_ = buf_.data();
+  end_ = cur_ + avail + got;
+  if (got == 0)
+    eof_ = true;
+  return got != 0;
+}
+
 bool EventReader::nextLine(std::string_view &line) {
   for (;;) {
     size_t avail = size_t(end_ - cur_);
@@ -352,28 +371,62 @@ bool EventReader::nextLine(std::string_view &line) {
       cur_ = nl + 1;
       return true;
     }
-    if (eof_) {
+    if (!more()) {
       if (avail == 0)
         return false;
       line = std::string_view(cur_, avail); // the last line, no newline
       cur_ = end_;
       return true;
     }
-    // Keep the partial line, then read more after it.
-    size_t at = cur_ ? size_t(cur_ - buf_.data()) : 0;
-    std::memmove(buf_.data(), buf_.data() + at, avail);
-    if (avail == buf_.size())
-      buf_.resize(buf_.size() * 2);
-    in_->read(buf_.data() + avail, std::streamsize(buf_.size() - avail));
-    size_t got = size_t(in_->gcount());
-    cur_ = buf_.data();
-    end_ = cur_ + avail + got;
-    if (got == 0)
-      eof_ = true;
+  }
+}
+
+bool EventReader::nextBinary(ReplayEvent &ev) {
+  for (;;) {
+    while (size_t(end_ - cur_) < 5 && more()) {
+    }
+    size_t avail = size_t(end_ - cur_);
+    if (avail == 0)
+      return false;
+    uint32_t size = 0;
+    if (avail >= 5)
+      std::memcpy(&size, cur_ + 1, 4);
+    while (avail >= 5 && avail < 5 + size_t(size) && more())
+      avail = size_t(end_ - cur_);
+    ++line_;
+    if (avail < 5 || avail < 5 + size_t(size)) {
+      error_ = "record " + std::to_string(line_) + ": truncated";
+      return false;
+    }
+    char tag = cur_[0];
+    std::string_view body(cur_ + 5, size);
+    cur_ += 5 + size_t(size);
+    bool isEvent = false;
+    std::string err;
+    if (!binary_->decode(tag, body, ev, isEvent, err)) {
+      error_ = "record " + std::to_string(line_) + ": " + err;
+      return false;
+    }
+    if (isEvent)
+      return true;
   }
 }
 
 bool EventReader::next(ReplayEvent &ev) {
+  if (!started_) {
+    // A binary events file starts with its magic.
+    started_ = true;
+    while (size_t(end_ - cur_) < kBinaryEventsMagic.size() && more()) {
+    }
+    if (std::string_view(
+            cur_, std::min(size_t(end_ - cur_), kBinaryEventsMagic.size())) ==
+        kBinaryEventsMagic) {
+      cur_ += kBinaryEventsMagic.size();
+      binary_ = std::make_unique<BinaryEventDecoder>();
+    }
+  }
+  if (binary_)
+    return nextBinary(ev);
   // Most lines: matched where they are, their end found on the way.
   if (!shapes_->list.empty() && cur_ != end_ &&
       shapes_->scan(cur_, end_, eof_, ev)) {

@@ -72,7 +72,10 @@ uint64_t newEventShape();
 /// with a message in `error` when the line is not a valid event.
 bool parseEventLine(std::string_view line, ReplayEvent &ev, std::string &error);
 
-/// Reads an events file line by line, skipping blank lines and `#` comments.
+class BinaryEventDecoder;
+
+/// Reads an events file line by line, skipping blank lines and `#` comments;
+/// or a binary events file (event_binary.h), told by its first bytes.
 ///
 /// Lines are read in large blocks. A line is first matched against the
 /// shapes of lines seen before (the same keys, argument names and value
@@ -88,8 +91,8 @@ public:
   explicit EventReader(std::string_view data);
   ~EventReader();
   /// The next event; false at the end or on an error (then error() is set,
-  /// as `line N: message`). Pass the same event each time: what did not
-  /// change from the last line is kept.
+  /// as `line N: message`, or `record N: message` in a binary file). Pass the
+  /// same event each time: what did not change from the last line is kept.
   bool next(ReplayEvent &ev);
   const std::string &error() const { return error_; }
   uint64_t lineNumber() const { return line_; }
@@ -97,8 +100,14 @@ public:
 private:
   /// The next line (without its newline), read in large blocks.
   bool nextLine(std::string_view &line);
+  /// Reads another block after the unread bytes; false at the end.
+  bool more();
+  /// The next event of a binary events file (event_binary.h).
+  bool nextBinary(ReplayEvent &ev);
 
   struct Shapes;
+  std::unique_ptr<BinaryEventDecoder> binary_; ///< a binary file
+  bool started_ = false;
 
   std::istream *in_ = nullptr; ///< null: reading from memory
   std::unique_ptr<Shapes> shapes_;

@@ -1,6 +1,7 @@
 //===- replay_test.cpp - event files and synthetic streams ----------------===//
 
 #include "runtime/replay/driver.h"
+#include "runtime/replay/event_binary.h"
 #include "runtime/replay/event_pipe.h"
 #include "runtime/replay/events.h"
 #include "runtime/replay/stream.h"
@@ -620,4 +621,35 @@ TEST(Stream, TemplatesMatchFieldByField) {
     EXPECT_EQ(evs[i].ts, i * kSec / 1000);
     EXPECT_NE(evs[i].shape, 0u);
   }
+}
+
+TEST(EventReader, BinaryFormRoundTrips) {
+  std::string file = mixedFile();
+  EventReader text{std::string_view(file)};
+  std::vector<std::string> want;
+  std::ostringstream bin;
+  {
+    BinaryEventWriter w(bin);
+    ReplayEvent ev;
+    while (text.next(ev)) {
+      want.push_back(describe(ev));
+      w.write(ev);
+    }
+  }
+  std::string b = bin.str();
+  EventReader fromMemory{std::string_view(b)};
+  EXPECT_EQ(readAll(fromMemory), want);
+  std::istringstream in(b);
+  EventReader fromStream(in);
+  EXPECT_EQ(readAll(fromStream), want);
+  // Cut short: an error, after the events before the cut.
+  std::string cut = b.substr(0, b.size() - 3);
+  EventReader truncated{std::string_view(cut)};
+  ReplayEvent ev;
+  size_t n = 0;
+  while (truncated.next(ev))
+    ++n;
+  EXPECT_EQ(n, want.size() - 1);
+  EXPECT_NE(truncated.error().find(": truncated"), std::string::npos)
+      << truncated.error();
 }

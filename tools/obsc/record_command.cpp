@@ -6,13 +6,15 @@
 // reserve order per CPU, not in time order across CPUs, so the events are
 // kept and written at the end, sorted by ts (stable: ties keep ring-buffer
 // order), then one `{"watermark": END}` line with the session's end, so that
-// `obsc test` closes the same windows the live run closed.
+// `obsc test` closes the same windows the live run closed. A FILE ending in
+// .obsb gets the binary form of the events (runtime/replay/event_binary.h).
 //
 //===----------------------------------------------------------------------===//
 #include "tools/obsc/record_command.h"
 
 #include "codegen/record.h"
 #include "lang/sema/catalog/catalog.h"
+#include "runtime/replay/event_binary.h"
 #include "runtime/replay/events.h"
 #include "tools/obsc/backend.h"
 
@@ -131,15 +133,25 @@ int runRecord(Compilation &c, std::ostream &out) {
                    [](const replay::ReplayEvent &a, const replay::ReplayEvent &b) {
                      return a.ts < b.ts;
                    });
+  // FILE.obsb: the binary form (event_binary.h), which replays faster.
+  std::unique_ptr<replay::BinaryEventWriter> binary;
+  if (replay::isBinaryEventsPath(path))
+    binary = std::make_unique<replay::BinaryEventWriter>(events);
+  auto write = [&](const replay::ReplayEvent &ev) {
+    if (binary)
+      binary->write(ev);
+    else
+      events << replay::formatEventLine(ev) << "\n";
+  };
   for (const replay::ReplayEvent &ev : recorded)
-    events << replay::formatEventLine(ev) << "\n";
+    write(ev);
   if (!recorded.empty())
     endNs = std::max(endNs, recorded.back().ts);
   if (endNs) {
     replay::ReplayEvent wm;
     wm.watermarkOnly = true;
     wm.ts = endNs;
-    events << replay::formatEventLine(wm) << "\n";
+    write(wm);
   }
   events.flush();
   if (!events) {

@@ -13,6 +13,7 @@
 #include "codegen/host/host_program.h"
 #include "lang/sema/catalog/catalog.h"
 #include "runtime/output/printer.h"
+#include "runtime/replay/event_binary.h"
 #include "runtime/replay/event_pipe.h"
 #include "runtime/replay/events.h"
 #include "runtime/replay/stream.h"
@@ -119,11 +120,33 @@ int runTest(Compilation &c, std::ostream &out) {
     mapped = std::make_unique<MappedFile>(o.events);
   }
 
+  // -o EVENTS: the events replayed are also written, as JSON lines or, for
+  // a FILE.obsb, in the binary form: a stream or a file converted.
+  std::ofstream saveFile;
+  std::unique_ptr<replay::BinaryEventWriter> saveBinary;
+  if (!o.output.empty()) {
+    saveFile.open(o.output, std::ios::binary | std::ios::trunc);
+    if (!saveFile) {
+      std::cerr << "obsc: error: cannot write events file '" << o.output << "'\n";
+      return 1;
+    }
+    if (replay::isBinaryEventsPath(o.output))
+      saveBinary = std::make_unique<replay::BinaryEventWriter>(saveFile);
+  }
+  auto save = [&](const replay::ReplayEvent &e) {
+    if (saveBinary)
+      saveBinary->write(e);
+    else
+      saveFile << replay::formatEventLine(e) << "\n";
+  };
+
   auto t0 = std::chrono::steady_clock::now();
   window::TimeEngine &engine = program->engine();
   uint64_t events = 0, skipped = 0, lastTs = 0;
   replay::ReplayEvent ev;
   auto step = [&](const replay::ReplayEvent &e) {
+    if (saveFile.is_open())
+      save(e);
     uint64_t ts = engine.originNs() + e.ts;
     lastTs = std::max(lastTs, e.ts);
     if (e.watermarkOnly) {
@@ -143,8 +166,12 @@ int runTest(Compilation &c, std::ostream &out) {
     replay::EventReader reader = mapped && mapped->mapped()
                                      ? replay::EventReader(mapped->data())
                                      : replay::EventReader(*in);
-    if (std::thread::hardware_concurrency() > 1) {
-      // Parsing on a thread of its own, the events in file order.
+    // JSON lines are parsed on a thread of their own (events in file
+    // order); the binary form decodes faster than a pipe hands events over.
+    bool binary = mapped && mapped->mapped() &&
+                  mapped->data().substr(0, replay::kBinaryEventsMagic.size()) ==
+                      replay::kBinaryEventsMagic;
+    if (!binary && std::thread::hardware_concurrency() > 1) {
       replay::EventPipe pipe(reader);
       const replay::ReplayEvent *e;
       while (!program->exited() && (e = pipe.next()))
@@ -165,6 +192,20 @@ int runTest(Compilation &c, std::ostream &out) {
     while (!program->exited() && (e = gen.next()))
       step(*e);
     endNs = program->exited() ? lastTs : gen.endNs();
+  }
+  if (saveFile.is_open()) {
+    // The end of the session, so that the file replays the same windows.
+    if (endNs > lastTs || (!in && endNs)) {
+      replay::ReplayEvent wm;
+      wm.watermarkOnly = true;
+      wm.ts = endNs;
+      save(wm);
+    }
+    saveFile.flush();
+    if (!saveFile) {
+      std::cerr << "obsc: error: cannot write events file '" << o.output << "'\n";
+      status = 1;
+    }
   }
   program->end(endNs);
   out.flush();
