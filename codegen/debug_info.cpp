@@ -141,7 +141,9 @@ void Lowering::attachMapBtf(llvm::GlobalVariable *gv, uint32_t mapType, uint32_t
                                    dib->getOrCreateArray({dib->getOrCreateSubrange(0, valueSize / 8)}));
     else {
       switch (ms->kind) {
-      case VK::Int:
+      case VK::Int: // 16 bytes: a usym() value and its tgid
+        valTy = valueSize == 8 ? diI64 : bytes(valueSize);
+        break;
       case VK::Count:
       case VK::Sum:
         valTy = diI64;

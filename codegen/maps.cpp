@@ -135,8 +135,15 @@ MapState *Lowering::mapState(const std::string &refName, SourceRange where) {
     uint32_t off = 0;
     flattenKey(v, off, ms.valueFields);
     ms.valueSize = off;
-  } else if (!v || v->kind == TypeKind::Integer || v->kind == TypeKind::Pointer ||
-             v->kind == TypeKind::Symbol) {
+  } else if (v && v->kind == TypeKind::Symbol) {
+    // `@x = usym(a)`: an address the dump prints as its symbol; usym's
+    // carries the tgid (valueFields[0] says which, as a key field would).
+    ms.kind = VK::Int;
+    uint32_t off = 0;
+    flattenKey(v, off, ms.valueFields);
+    ms.valueSize = off;
+    ms.valueSigned = false;
+  } else if (!v || v->kind == TypeKind::Integer || v->kind == TypeKind::Pointer) {
     ms.kind = VK::Int;
     ms.valueSize = 8;
     ms.valueSigned = !v || v->kind != TypeKind::Integer || v->isSigned;
@@ -550,6 +557,22 @@ void Lowering::lowerMapAssign(Stmt &s, Assign &a, MapRef &ref) {
   }
   if (v->getType()->isPointerTy()) {
     error(s.range, "map '" + ms.name + "' holds integers");
+    return;
+  }
+  if (ms.valueSize == 16 && ms.valueFields.size() == 1 &&
+      ms.valueFields[0].kind == contract::KeyField::Kind::USym) {
+    if (a.op != AssignOp::Set) {
+      error(s.range, "map '" + ms.name + "' holds user symbols; only = assigns it");
+      return;
+    }
+    llvm::Value *key = buildKey(*m, ref);
+    llvm::Value *buf = allocMem(16, "mapval");
+    B.CreateStore(v, buf);
+    llvm::Value *tgid = B.CreateLShr(H.getCurrentPidTgid(B), 32);
+    B.CreateStore(tgid, bytePtr(buf, 8));
+    if (opts.notePids)
+      notePid(tgid);
+    updateOrCount(*m, key, buf);
     return;
   }
   llvm::Value *key = buildKey(*m, ref);

@@ -134,6 +134,14 @@ bool mergeValue(const contract::MapSpec &spec, const uint8_t *vals, int ncpu, si
   switch (spec.kind) {
   case VK::Int:
     out.scalar = i64At(vals);
+    if (spec.valueFields.size() == 1 &&
+        (spec.valueFields[0].kind == contract::KeyField::Kind::USym ||
+         spec.valueFields[0].kind == contract::KeyField::Kind::KSym)) {
+      // `@x = usym(a)`, `@x = ksym(a)`: the symbol's name, as bpftrace.
+      std::vector<KeyPart> parts = decodeParts(spec.valueFields, vals, -1);
+      out.isString = true;
+      out.str = parts.empty() ? "" : parts[0].s;
+    }
     return true;
   case VK::Tuple:
     out.isTuple = true;
