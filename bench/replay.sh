@@ -7,6 +7,9 @@
 #   --events   a JSON-lines events file, as `obsc record` writes it (every
 #              key and argument of sched_process_fork, ~250 bytes a line),
 #              written first by awk (not timed)
+#   --events   the same events in the binary form (FILE.obsb, as `obsc
+#              record -o FILE.obsb` writes it), converted first by `obsc
+#              test -o` (not timed)
 #
 # The script: a `rate() over 1s` and a `slope(x) over 10s every 1s` per
 # parent pid (1000 keys), an alert on the rate. The file holds the events
@@ -20,8 +23,8 @@
 # Environment: OBSC (default build-host/tools/obsc/obsc, then build/...),
 # EVENTS_PER_S (default 500000), SECONDS_ (default 20: 10 M events), KEYS
 # (1000), REPS (3), TMPDIR (the events file: ~2.5 GB at the defaults).
-# Prints two lines to stdout: "replay --stream: N events/s (...)" and
-# "replay --events: N events/s (...)".
+# Prints three lines to stdout: "replay --stream: N events/s (...)",
+# "replay --events JSON: N events/s (...)", "replay --events .obsb: ...".
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -60,6 +63,8 @@ awk -v N="$EVENTS" -v R="$RATE" -v K="$KEYS" -v S="$SECS" 'BEGIN {
   printf "{\"watermark\": %.0f}\n", S * 1000000000
 }' > "$TMP/events.jsonl"
 MB=$(( $(stat -c %s "$TMP/events.jsonl") / 1048576 ))
+"$OBSC" test $HERMETIC "$TMP/rate_slope.obs" --events "$TMP/events.jsonl" -o "$TMP/events.obsb" > /dev/null
+BMB=$(( $(stat -c %s "$TMP/events.obsb") / 1048576 ))
 
 # run NAME ARGS...: REPS runs; prints "rate cpu" of the median run.
 run() {
@@ -77,9 +82,14 @@ run() {
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 read -r srate scpu swall <<< "$(run "$TMP/stream.out" --stream "$STREAM")"
 read -r frate fcpu fwall <<< "$(run "$TMP/events.out" --events "$TMP/events.jsonl")"
+read -r brate bcpu bwall <<< "$(run "$TMP/binary.out" --events "$TMP/events.obsb")"
 same="same output"
 cmp -s "$TMP/stream.out" "$TMP/events.out" || same="OUTPUTS DIFFER"
+bsame="same output"
+cmp -s "$TMP/stream.out" "$TMP/binary.out" || bsame="OUTPUTS DIFFER"
 printf 'replay --stream: %.0f events/s (median of %d runs of obsc test, %d events, %d keys, rate + slope + alert; median run %.2f s wall, %.2f s CPU; load %s)\n' \
   "$srate" "$REPS" "$EVENTS" "$KEYS" "$swall" "$scpu" "$load"
-printf 'replay --events: %.0f events/s (median of %d runs of obsc test, the same %d events as a %d MB JSON-lines file; median run %.2f s wall, %.2f s CPU; %s)\n' \
+printf 'replay --events JSON: %.0f events/s (median of %d runs of obsc test, the same %d events as a %d MB JSON-lines file; median run %.2f s wall, %.2f s CPU; %s)\n' \
   "$frate" "$REPS" "$EVENTS" "$MB" "$fwall" "$fcpu" "$same"
+printf 'replay --events .obsb: %.0f events/s (median of %d runs of obsc test, the same events as a %d MB binary file; median run %.2f s wall, %.2f s CPU; %s)\n' \
+  "$brate" "$REPS" "$BMB" "$bwall" "$bcpu" "$bsame"
