@@ -82,25 +82,63 @@ void BinaryEventWriter::write(const ReplayEvent &ev) {
     emit('S');
     rec_.clear();
   }
-  put<uint32_t>(rec_, it->second);
+  uint32_t shape = it->second;
+  if (prevStrings_.size() <= shape)
+    prevStrings_.resize(shape + 1);
+  std::vector<std::string> &strings = prevStrings_[shape];
+  strings.resize(ev.args.size());
+  put<uint32_t>(rec_, shape);
   put<uint64_t>(rec_, ev.ts);
-  for (uint32_t v : {ev.cpu, ev.pid, ev.tid, ev.ppid, ev.uid, ev.gid})
-    put<uint32_t>(rec_, v);
-  put<uint64_t>(rec_, ev.cgroup);
-  put<uint8_t>(rec_, ev.hasRetval);
-  put<int64_t>(rec_, ev.retval);
-  putStr(rec_, ev.comm);
-  for (const ReplayArg &a : ev.args) {
-    switch (a.value.kind) {
-    case ReplayValue::Kind::Int: put<int64_t>(rec_, a.value.i); break;
-    case ReplayValue::Kind::String: putStr(rec_, a.value.s); break;
+  const ReplayEvent &p = prev_;
+  uint16_t changed = uint16_t(
+      (ev.cpu != p.cpu) << 0 | (ev.pid != p.pid) << 1 | (ev.tid != p.tid) << 2 |
+      (ev.ppid != p.ppid) << 3 | (ev.uid != p.uid) << 4 |
+      (ev.gid != p.gid) << 5 | (ev.cgroup != p.cgroup) << 6 |
+      (ev.hasRetval != p.hasRetval || ev.retval != p.retval) << 7 |
+      (ev.comm != p.comm) << 8);
+  put<uint16_t>(rec_, changed);
+  uint32_t scalars[] = {ev.cpu, ev.pid, ev.tid, ev.ppid, ev.uid, ev.gid};
+  for (int i = 0; i < 6; ++i)
+    if (changed >> i & 1)
+      put<uint32_t>(rec_, scalars[i]);
+  if (changed >> 6 & 1)
+    put<uint64_t>(rec_, ev.cgroup);
+  if (changed >> 7 & 1) {
+    put<uint8_t>(rec_, ev.hasRetval);
+    put<int64_t>(rec_, ev.retval);
+  }
+  if (changed >> 8 & 1)
+    putStr(rec_, ev.comm);
+  for (size_t k = 0; k < ev.args.size(); ++k) {
+    const ReplayValue &v = ev.args[k].value;
+    switch (v.kind) {
+    case ReplayValue::Kind::Int: put<int64_t>(rec_, v.i); break;
+    case ReplayValue::Kind::String:
+      if (v.s == strings[k] && !v.s.empty()) {
+        put<uint32_t>(rec_, UINT32_MAX); // the previous event's
+      } else {
+        putStr(rec_, v.s);
+        strings[k] = v.s;
+      }
+      break;
     case ReplayValue::Kind::IntArray:
-      put<uint32_t>(rec_, uint32_t(a.value.array.size()));
-      for (int64_t x : a.value.array)
+      put<uint32_t>(rec_, uint32_t(v.array.size()));
+      for (int64_t x : v.array)
         put<int64_t>(rec_, x);
       break;
     }
   }
+  prev_.cpu = ev.cpu;
+  prev_.pid = ev.pid;
+  prev_.tid = ev.tid;
+  prev_.ppid = ev.ppid;
+  prev_.uid = ev.uid;
+  prev_.gid = ev.gid;
+  prev_.cgroup = ev.cgroup;
+  prev_.hasRetval = ev.hasRetval;
+  prev_.retval = ev.retval;
+  if (changed >> 8 & 1)
+    prev_.comm = ev.comm;
   for (const auto *st : {&ev.kstack, &ev.ustack}) {
     put<uint16_t>(rec_, uint16_t(st->size()));
     for (const std::string &f : *st)
@@ -140,6 +178,7 @@ bool BinaryEventDecoder::decode(char tag, std::string_view body,
     if (!c.ok || id != shapes_.size())
       return error = "malformed shape record", false;
     s.id = newEventShape();
+    s.strings.resize(s.names.size());
     shapes_.push_back(std::move(s));
     return true;
   }
@@ -159,19 +198,35 @@ bool BinaryEventDecoder::decode(char tag, std::string_view body,
   ev.watermarkOnly = false;
   ev.positionalArgs = s.positional;
   ev.ts = c.get<uint64_t>();
-  ev.cpu = c.get<uint32_t>();
-  ev.pid = c.get<uint32_t>();
-  ev.tid = c.get<uint32_t>();
-  ev.ppid = c.get<uint32_t>();
-  ev.uid = c.get<uint32_t>();
-  ev.gid = c.get<uint32_t>();
-  ev.cgroup = c.get<uint64_t>();
-  ev.hasRetval = c.get<uint8_t>() != 0;
-  ev.retval = c.get<int64_t>();
-  c.str(ev.comm);
-  for (size_t k = 0; c.ok && k < s.kinds.size(); ++k) {
+  uint16_t changed = c.get<uint16_t>();
+  ReplayEvent &p = prev_;
+  uint32_t *scalars[] = {&p.cpu, &p.pid, &p.tid, &p.ppid, &p.uid, &p.gid};
+  for (int i = 0; i < 6; ++i)
+    if (changed >> i & 1)
+      *scalars[i] = c.get<uint32_t>();
+  if (changed >> 6 & 1)
+    p.cgroup = c.get<uint64_t>();
+  if (changed >> 7 & 1) {
+    p.hasRetval = c.get<uint8_t>() != 0;
+    p.retval = c.get<int64_t>();
+  }
+  if (changed >> 8 & 1)
+    c.str(p.comm);
+  ev.cpu = p.cpu;
+  ev.pid = p.pid;
+  ev.tid = p.tid;
+  ev.ppid = p.ppid;
+  ev.uid = p.uid;
+  ev.gid = p.gid;
+  ev.cgroup = p.cgroup;
+  ev.hasRetval = p.hasRetval;
+  ev.retval = p.retval;
+  if (ev.comm != p.comm)
+    ev.comm = p.comm;
+  Shape &sh = shapes_[id];
+  for (size_t k = 0; c.ok && k < sh.kinds.size(); ++k) {
     ReplayValue &v = ev.args[k].value;
-    v.kind = ReplayValue::Kind(s.kinds[k]);
+    v.kind = ReplayValue::Kind(sh.kinds[k]);
     v.i = 0;
     switch (v.kind) {
     case ReplayValue::Kind::Int:
@@ -179,10 +234,21 @@ bool BinaryEventDecoder::decode(char tag, std::string_view body,
       v.array.clear();
       v.i = c.get<int64_t>();
       break;
-    case ReplayValue::Kind::String:
+    case ReplayValue::Kind::String: {
       v.array.clear();
-      c.str(v.s);
+      uint32_t n = 0;
+      if (size_t(c.e - c.p) >= 4)
+        std::memcpy(&n, c.p, 4);
+      if (n == UINT32_MAX) {
+        c.p += 4;
+        if (v.s != sh.strings[k])
+          v.s = sh.strings[k];
+      } else {
+        c.str(v.s);
+        sh.strings[k] = v.s;
+      }
       break;
+    }
     case ReplayValue::Kind::IntArray: {
       v.s.clear();
       uint32_t n = c.get<uint32_t>();

@@ -9,8 +9,9 @@
 //   magic   = "\x7fOBSEV1\n"
 //   record  = tag:u8 size:u32 body      (size: the body's bytes)
 //   'S'     = id:u32 probe:str positional:u8 nargs:u16 { name:str kind:u8 }
-//   'E'     = shape:u32 ts:u64 cpu:u32 pid:u32 tid:u32 ppid:u32 uid:u32
-//             gid:u32 cgroup:u64 hasRetval:u8 retval:i64 comm:str
+//   'E'     = shape:u32 ts:u64 changed:u16
+//             [cpu:u32] [pid:u32] [tid:u32] [ppid:u32] [uid:u32] [gid:u32]
+//             [cgroup:u64] [hasRetval:u8 retval:i64] [comm:str]
 //             { arg by its kind: Int i64 | String str | IntArray n:u32 i64* }
 //             nk:u16 { str } nu:u16 { str }
 //   'W'     = ts:u64                    (a watermark line)
@@ -18,6 +19,11 @@
 //
 // Integers are little-endian. A shape ('S') is the probe, the argument
 // names and kinds an event ('E') has; it comes before its first event.
+// `changed` has a bit per bracketed field, in order: a field whose bit is
+// clear is the previous event's (any shape; 0 or "" for the first). A
+// string argument of length 0xffffffff is the previous event's of the same
+// shape. So an event of a recording costs its time, its arguments and what
+// changed (~40 bytes for sched_process_fork).
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -47,6 +53,8 @@ private:
   std::ostream &out_;
   std::map<std::string, uint32_t> shapes_; ///< by the 'S' body (after the id)
   std::string rec_, key_;
+  ReplayEvent prev_; ///< the previous event's fields
+  std::vector<std::vector<std::string>> prevStrings_; ///< per shape, per arg
 };
 
 /// Decodes the records of a binary events file (EventReader uses it).
@@ -62,9 +70,11 @@ private:
     bool positional = false;
     std::vector<std::string> names;
     std::vector<uint8_t> kinds;
-    uint64_t id = 0; ///< ReplayEvent::shape
+    uint64_t id = 0;                  ///< ReplayEvent::shape
+    std::vector<std::string> strings; ///< the previous event's string args
   };
   std::vector<Shape> shapes_;
+  ReplayEvent prev_; ///< the previous event's fields
 };
 
 } // namespace obs::replay
