@@ -148,7 +148,7 @@ struct HostProgram::Impl {
     ws->setupWindows([this](size_t i, const window::WindowSpec &w) {
       if (w.hasExemplarThreshold)
         hm.scriptMaps[i]->exemplarThreshold = w.exemplarThreshold;
-      hm.scriptMaps[i]->exemplars = w.exemplars;
+      hm.scriptMaps[i]->keepExemplars(w.exemplars);
       hm.scriptMaps[i]->everyNs = hm.spec.maps[i].everyNs;
       consumedSeq.push_back(0);
       lateSeen.push_back(0);

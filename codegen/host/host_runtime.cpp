@@ -61,7 +61,7 @@ void HostMap::init() {
   static_assert(sizeof(obs_exemplar) % 8 == 0, "exemplars are whole words");
   keyWordCount_ = array ? 0 : (keySize + 7) / 8;
   exemplarAt_ = 1 + keyWordCount_ + words();
-  stride_ = exemplarAt_ + (windowed ? uint32_t(sizeof(obs_exemplar) / 8) : 0);
+  stride_ = exemplarAt_ + (windowed && exemplars ? uint32_t(sizeof(obs_exemplar) / 8) : 0);
   count_ = 0;
   chunks_.clear();
   if (array) {
@@ -177,7 +177,7 @@ int HostMap::update(const void *key, const void *value, uint64_t flags) {
     uint64_t *e = entry(id);
     e[0] = 1;
     std::memset(this->value(id), 0, size_t(words()) * 8);
-    if (windowed)
+    if (windowed && exemplars)
       exemplar(id) = {};
     ++live;
   }

@@ -47,7 +47,8 @@ struct HostMap {
   /// exemplar is the event that takes the slot's count past this (spec
   /// §10.5), frozen after; -1: the latest event.
   int64_t exemplarThreshold = -1;
-  /// Windowed maps an alert reads keep exemplars; others skip the copy.
+  /// Windowed maps an alert reads keep exemplars; others neither copy nor
+  /// hold them (set with keepExemplars).
   bool exemplars = true;
   uint64_t everyNs = 0; ///< windowed: slot length
   uint32_t live = 0;    ///< present entries of a hash map
@@ -77,6 +78,14 @@ struct HostMap {
   const uint8_t *keyOf(uint32_t id) const;
   /// Called once the configuration above is set (HostRuntime::addMap).
   void init();
+  /// Sets `exemplars` before the first entry: the entries get room for an
+  /// exemplar only when kept.
+  void keepExemplars(bool on) {
+    if (on != exemplars && (array || count_ == 0)) {
+      exemplars = on;
+      init();
+    }
+  }
 
 private:
   /// Index slot: high hash bits and the id; kNone when empty.
