@@ -4,6 +4,7 @@
 
 #include "lang/sema/catalog/elf_symbols.h"
 #include "runtime/loader.h"
+#include "runtime/window/partials.h"
 
 #include <bpf/bpf.h>
 
@@ -318,6 +319,21 @@ void snapshotMapPids(const Loader &loader) {
   for (const contract::MapSpec &m : loader.spec().maps) {
     if (m.isArray)
       continue;
+    // Alert exemplars: their ustack is printed when the window closes,
+    // often after the process exited.
+    if (!m.exemplarMap.empty())
+      if (int efd = loader.mapFd(m.exemplarMap); efd >= 0) {
+        std::vector<uint8_t> key(m.keySize), next(m.keySize);
+        obs_exemplar_slot slot;
+        const void *prev = nullptr;
+        while (bpf_map_get_next_key(efd, prev, next.data()) == 0) {
+          key.swap(next);
+          prev = key.data();
+          if (bpf_map_lookup_elem(efd, key.data(), &slot) == 0 && slot.ex.ustack_id >= 0 &&
+              slot.ex.pid && seen.insert(slot.ex.pid).second)
+            userSymbolizer().snapshot(slot.ex.pid);
+        }
+      }
     std::vector<uint32_t> offsets;
     for (const contract::KeyField &f : m.key)
       if ((f.kind == K::UStack || f.kind == K::USym) && f.size >= 16)
