@@ -329,8 +329,9 @@ void snapshotMapPids(const Loader &loader) {
         while (bpf_map_get_next_key(efd, prev, next.data()) == 0) {
           key.swap(next);
           prev = key.data();
-          if (bpf_map_lookup_elem(efd, key.data(), &slot) == 0 && slot.ex.ustack_id >= 0 &&
-              slot.ex.pid && seen.insert(slot.ex.pid).second)
+          if (bpf_map_lookup_elem(efd, key.data(), &slot) == 0 &&
+              slot.ex.ustack_id >= 0 && slot.ex.pid &&
+              seen.insert(slot.ex.pid).second)
             userSymbolizer().snapshot(slot.ex.pid);
         }
       }
