@@ -9,10 +9,12 @@
 
 #include "lang/sema/catalog/elf_symbols.h"
 #include "runtime/output/printer.h"
+#include "runtime/symbols.h"
 #include "runtime/user_symbols.h"
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <dlfcn.h>
 #include <unistd.h>
 
@@ -182,4 +184,49 @@ TEST(UserSymbols, StackModes) {
   // A plain (addr, user) function still works as a Symbolizer.
   output::Symbolizer old([](uint64_t a, bool) { return std::to_string(a); });
   EXPECT_EQ(output::renderStack({5, 0, 6}, true, 2, old), "\n  5\n");
+}
+
+TEST(UserSymbols, PrintfRecordsRewritten) {
+  // A Printf record with an int, a usym (address + tgid) and a kernel stack
+  // whose id is unknown: the symbolic arguments become strings.
+  using K = contract::FormatArg::Kind;
+  contract::PrintfSpec spec;
+  spec.format = "%d %s [%s]";
+  contract::FormatArg a{K::Int, 8, 8}, u{K::USym, 16, 16}, k{K::KStack, 32, 8};
+  spec.args = {a, u, k};
+  spec.recordSize = 40;
+  std::vector<uint8_t> rec(40, 0);
+  int64_t five = 5;
+  uint64_t addr = 0x1234, pid = 77, id = uint64_t(-1);
+  memcpy(rec.data() + 8, &five, 8);
+  memcpy(rec.data() + 16, &addr, 8);
+  memcpy(rec.data() + 24, &pid, 8);
+  memcpy(rec.data() + 32, &id, 8);
+  output::Symbolizer sym([](const output::SymbolQuery &q) {
+    return "f" + std::to_string(q.addr) + "@" + std::to_string(q.pid) +
+           (q.offset ? "+" : "");
+  });
+  contract::PrintfSpec out;
+  std::vector<uint8_t> outRec;
+  ASSERT_TRUE(
+      renderSymbolicPrintf(spec, rec.data(), rec.size(), -1, sym, out, outRec));
+  ASSERT_EQ(out.args.size(), 3u);
+  EXPECT_EQ(out.args[0].kind, K::Int);
+  EXPECT_EQ(out.args[1].kind, K::String);
+  EXPECT_EQ(out.args[2].kind, K::String);
+  EXPECT_EQ(std::string(reinterpret_cast<const char *>(outRec.data() +
+                                                       out.args[1].offset)),
+            "f4660@77"); // usym(): no offset
+  EXPECT_EQ(std::string(reinterpret_cast<const char *>(outRec.data() +
+                                                       out.args[2].offset)),
+            "\n"); // no frames
+  int64_t back;
+  memcpy(&back, outRec.data() + out.args[0].offset, 8);
+  EXPECT_EQ(back, 5);
+  EXPECT_EQ(out.recordSize, outRec.size());
+  // Nothing symbolic: the record is left alone.
+  contract::PrintfSpec plain;
+  plain.args = {a};
+  EXPECT_FALSE(
+      renderSymbolicPrintf(plain, rec.data(), 16, -1, sym, out, outRec));
 }
