@@ -475,9 +475,7 @@ int runObject(contract::BpfObject obj, bool loadOnly, const std::string &cmd, in
     case EK::Print:
       if (h.id < spec.maps.size()) {
         MapDump d;
-        const contract::MapSpec &ms = spec.maps[h.id];
-        if (readMap(loader.mapFd(ms.bpfName), ms, d, err, -1, nullptr,
-                    ms.combineMap.empty() ? -1 : loader.mapFd(ms.combineMap)))
+        if (readMap(loader.mapFd(spec.maps[h.id].bpfName), spec.maps[h.id], d, err))
           printDump(d, std::cout);
       }
       break;

@@ -1,6 +1,7 @@
 //===- symbols.cpp - kernel symbols and addresses as text -----------------===//
 
 #include "runtime/symbols.h"
+#include "runtime/user_symbols.h"
 
 #include <algorithm>
 #include <arpa/inet.h>
@@ -73,6 +74,14 @@ std::string renderSymbolicArg(const contract::FormatArg &arg, const uint8_t *p) 
   }
   case contract::FormatArg::Kind::Inet:
     return inetToString(p);
+  case contract::FormatArg::Kind::USym: {
+    // The address, then (16 bytes) the tgid it belongs to.
+    uint64_t a, pid = 0;
+    memcpy(&a, p, 8);
+    if (arg.size >= 16)
+      memcpy(&pid, p + 8, 8);
+    return userSymbolizer().text(uint32_t(pid), a, false, false);
+  }
   default:
     return "";
   }

@@ -24,7 +24,8 @@ std::string kernelSymbol(uint64_t addr);
 /// A contract::InetAddr (24 bytes) as text: "10.0.0.1", "::1".
 std::string inetToString(const uint8_t *inetAddr);
 
-/// A KSym or Inet printf argument at `p` as text (empty for other kinds).
+/// A KSym, USym or Inet printf argument at `p` as text (empty for other
+/// kinds: stacks need the stack map, see renderSymbolicPrintf).
 std::string renderSymbolicArg(const contract::FormatArg &arg, const uint8_t *p);
 
 /// The frames of stack `id` in the obs_stacks map `stacksFd`, innermost
