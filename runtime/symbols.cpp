@@ -49,7 +49,8 @@ std::string hex(uint64_t v) {
 
 std::string kernelSymbol(uint64_t addr) {
   const auto &s = kernelSymbols().syms;
-  auto it = std::upper_bound(s.begin(), s.end(), std::make_pair(addr, std::string("\xff")));
+  auto it = std::upper_bound(s.begin(), s.end(),
+                             std::make_pair(addr, std::string("\xff")));
   if (it == s.begin())
     return hex(addr);
   --it;
@@ -65,15 +66,15 @@ std::string inetToString(const uint8_t *p) {
   return buf;
 }
 
-std::string renderSymbolicArg(const contract::FormatArg &arg, const uint8_t *p) {
+std::string renderSymbolicArg(const contract::FormatArg &arg,
+                              const uint8_t *p) {
   switch (arg.kind) {
   case contract::FormatArg::Kind::KSym: {
     uint64_t a;
     memcpy(&a, p, 8);
     return kernelSymbol(a);
   }
-  case contract::FormatArg::Kind::Inet:
-    return inetToString(p);
+  case contract::FormatArg::Kind::Inet: return inetToString(p);
   case contract::FormatArg::Kind::USym: {
     // The address, then (16 bytes) the tgid it belongs to.
     uint64_t a, pid = 0;
@@ -82,8 +83,7 @@ std::string renderSymbolicArg(const contract::FormatArg &arg, const uint8_t *p) 
       memcpy(&pid, p + 8, 8);
     return userSymbolizer().text(uint32_t(pid), a, false, false);
   }
-  default:
-    return "";
+  default: return "";
   }
 }
 
