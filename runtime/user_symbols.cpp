@@ -7,6 +7,7 @@
 #include "runtime/window/partials.h"
 
 #include <bpf/bpf.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <chrono>
@@ -192,21 +193,38 @@ struct UserSymbolizer::Impl {
     auto it = binaries.find(key);
     if (it != binaries.end())
       return *it->second;
-    std::string err;
-    auto elf = ElfSymbols::open(m.path, err);
-    if (!elf && pid) {
-      // Another mount namespace, or a deleted file: the process's view.
-      elf = ElfSymbols::open("/proc/" + std::to_string(pid) + "/root" + m.path,
-                             err);
-      if (!elf) {
-        char range[64];
-        snprintf(range, sizeof range, "/%llx-%llx",
-                 static_cast<unsigned long long>(m.start),
-                 static_cast<unsigned long long>(m.end));
-        elf = ElfSymbols::open(
-            "/proc/" + std::to_string(pid) + "/map_files" + range, err);
+    // The file the process mapped: its path here, else (another mount
+    // namespace, a deleted or replaced file) the process's view of it. A
+    // candidate whose inode is not the mapping's is the wrong file (a
+    // container's /usr/lib/libc.so.6 is not ours); it is used only when
+    // nothing better opens.
+    char range[64];
+    snprintf(range, sizeof range, "/%llx-%llx",
+             static_cast<unsigned long long>(m.start),
+             static_cast<unsigned long long>(m.end));
+    std::string proc = "/proc/" + std::to_string(pid);
+    std::vector<std::string> paths = {m.path};
+    if (pid)
+      paths.insert(paths.end(),
+                   {proc + "/root" + m.path, proc + "/map_files" + range});
+    std::unique_ptr<ElfSymbols> elf, fallback;
+    for (const std::string &path : paths) {
+      struct stat st;
+      if (stat(path.c_str(), &st) != 0)
+        continue;
+      std::string err;
+      auto e = ElfSymbols::open(path, err);
+      if (!e)
+        continue;
+      if (!m.inode || st.st_ino == m.inode) {
+        elf = std::move(e);
+        break;
       }
+      if (!fallback)
+        fallback = std::move(e);
     }
+    if (!elf)
+      elf = std::move(fallback);
     auto &slot = binaries[key];
     slot = std::make_unique<Binary>(std::move(elf));
     return *slot;
