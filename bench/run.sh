@@ -426,5 +426,7 @@ CPU=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)
   echo "\"failed\": the tool could not run that one-liner in this run (see the log"
   echo "\`bench/run.sh\` prints on standard error)."
   if [ -n "$NOTES" ]; then echo; echo "$NOTES"; fi
+  # bench/replay.sh's section (and anything after it) is kept as it was.
+  [ -f "$OUT" ] && { echo; sed -n '/^## Replay/,$p' "$OUT"; }
 } >"$OUT.tmp" && mv "$OUT.tmp" "$OUT"
 log "wrote $OUT"

@@ -191,13 +191,11 @@ void JsonOutput::printValue(const KeyPart &v) {
 
 void JsonOutput::printPrintf(std::string_view text) {
   out_ << "{\"type\": \"printf\", \"data\": " << jsonString(text) << "}\n";
-  out_.flush();
 }
 
 void JsonOutput::printTime(std::string_view fmt, WallTime when) {
   out_ << "{\"type\": \"time\", \"data\": "
        << jsonString(formatWallTime(fmt, when)) << "}\n";
-  out_.flush();
 }
 
 static std::string lossJson(const LossCounts &l) {

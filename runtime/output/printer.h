@@ -146,8 +146,10 @@ alertStateName(AlertRecord::State s); ///< "PENDING", "FIRING", "RESOLVED"
 /// the output's stack reader resolves them, or the caller fills the frames.
 Exemplar exemplarFromKernel(const obs_exemplar &x, uint64_t originNs);
 
-/// The output stage's one interface. Printers write whole lines and flush
-/// after per-event output, so piping obs into another tool works live.
+/// The output stage's one interface. Printers write whole lines; per-event
+/// lines (printf, time) are not flushed here: obsc flushes each one on a
+/// terminal and at every session tick (at most 100 ms apart) otherwise, so
+/// piping obs into another tool works live without a write per line.
 /// `out` takes the program's output; `err` the banner and loss warnings in
 /// text mode (spec §13.1). JSON puts everything on `out`, as bpftrace does.
 class OutputFormat {

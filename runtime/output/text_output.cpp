@@ -135,12 +135,10 @@ void TextOutput::printValue(const KeyPart &v) {
 
 void TextOutput::printPrintf(std::string_view text) {
   out_ << text;
-  out_.flush();
 }
 
 void TextOutput::printTime(std::string_view fmt, WallTime when) {
   out_ << formatWallTime(fmt, when);
-  out_.flush();
 }
 
 static std::string durationText(uint64_t ns) {
