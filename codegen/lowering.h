@@ -175,7 +175,7 @@ public:
   llvm::Value *allocMem(uint32_t size, const char *name = "buf");
   llvm::Value *allocI64(const char *name);
   void copyMem(llvm::Value *dst, llvm::Value *src, uint32_t size);
-  void zeroMem(llvm::Value *dst, uint32_t size);
+  void zeroMem(llvm::Value *dst, uint32_t size, uint32_t align = 8);
   /// Copies a string of srcSize into dst of dstSize, zero padding the rest.
   void copyString(llvm::Value *dst, uint32_t dstSize, llvm::Value *src, uint32_t srcSize);
   llvm::Value *bytePtr(llvm::Value *base, uint64_t offset);

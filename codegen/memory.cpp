@@ -112,18 +112,20 @@ void Lowering::copyMem(llvm::Value *dst, llvm::Value *src, uint32_t size) {
                    std::min(kMemChunk, size - off));
 }
 
-void Lowering::zeroMem(llvm::Value *dst, uint32_t size) {
+void Lowering::zeroMem(llvm::Value *dst, uint32_t size, uint32_t align) {
+  // `align` must be true of dst: the BPF backend turns a memset it believes
+  // aligned into wide stores, and the verifier rejects misaligned ones.
   for (uint32_t off = 0; off < size; off += kMemChunk)
     B.CreateMemSet(bytePtr(dst, off), B.getInt8(0), std::min(kMemChunk, size - off),
-                   llvm::MaybeAlign(8));
+                   llvm::commonAlignment(llvm::Align(align), off));
 }
 
 void Lowering::copyString(llvm::Value *dst, uint32_t dstSize, llvm::Value *src,
                           uint32_t srcSize) {
   uint32_t n = std::min(dstSize, srcSize);
   copyMem(dst, src, n);
-  if (dstSize > n)
-    zeroMem(bytePtr(dst, n), dstSize - n);
+  if (dstSize > n) // dst is 8-aligned; dst + n only as far as n says
+    zeroMem(bytePtr(dst, n), dstSize - n, uint32_t(llvm::commonAlignment(llvm::Align(8), n).value()));
   else if (srcSize > dstSize && dstSize)
     B.CreateStore(B.getInt8(0), bytePtr(dst, dstSize - 1));
 }
@@ -164,7 +166,8 @@ void Lowering::convertValue(llvm::Value *dst, const Type *to, llvm::Value *v,
   if (to && to->kind == TypeKind::String) {
     copyString(dst, dSize, v, sSize);
     if (align8(dSize) > dSize)
-      zeroMem(bytePtr(dst, dSize), align8(dSize) - dSize);
+      zeroMem(bytePtr(dst, dSize), align8(dSize) - dSize,
+              uint32_t(llvm::commonAlignment(llvm::Align(8), dSize).value()));
   } else {
     copyMem(dst, v, std::min(dSize, sSize));
   }

@@ -124,6 +124,21 @@ std::string mapValueJson(const MapDump &m, const MapValue &v, uint64_t div) {
   default:
     if (v.isString)
       return jsonString(v.str);
+    if (v.isTuple) { // bpftrace: [1,"abc"]
+      std::string s = "[";
+      for (size_t i = 0; i < v.tuple.size(); ++i) {
+        const KeyPart &p = v.tuple[i];
+        if (i)
+          s += ",";
+        if (p.kind == KeyPart::Kind::Int)
+          s += std::to_string(p.i);
+        else if (p.kind == KeyPart::Kind::Uint)
+          s += std::to_string(p.u);
+        else
+          s += jsonString(p.s);
+      }
+      return s + "]";
+    }
     if (m.isSigned)
       return std::to_string(v.scalar / sdiv);
     return std::to_string(static_cast<uint64_t>(v.scalar) / udiv);

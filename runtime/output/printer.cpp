@@ -144,7 +144,7 @@ std::vector<const MapEntry *> orderedEntries(const MapDump &map, uint64_t top) {
   };
   switch (map.kind) {
   case MapValueKind::Plain:
-    if (!es.empty() && es.front()->value.isString) {
+    if (!es.empty() && (es.front()->value.isString || es.front()->value.isTuple)) {
       std::stable_sort(es.begin(), es.end(), byKey);
       break;
     }

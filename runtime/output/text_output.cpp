@@ -40,6 +40,10 @@ std::string keyText(const std::vector<KeyPart> &key, const Symbolizer &sym) {
 std::string scalarText(const MapDump &m, const MapValue &v, uint64_t div) {
   if (m.kind == MapValueKind::Plain && v.isString)
     return v.str;
+  if (m.kind == MapValueKind::Plain && v.isTuple) { // bpftrace: (1, abc)
+    std::string s = keyText(v.tuple, {});
+    return "(" + s.substr(1, s.size() - 2) + ")";
+  }
   if (div <= 1)
     div = 1;
   bool isSigned = m.kind != MapValueKind::Count && m.isSigned;
