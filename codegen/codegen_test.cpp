@@ -475,7 +475,9 @@ int runObject(contract::BpfObject obj, bool loadOnly, const std::string &cmd, in
     case EK::Print:
       if (h.id < spec.maps.size()) {
         MapDump d;
-        if (readMap(loader.mapFd(spec.maps[h.id].bpfName), spec.maps[h.id], d, err))
+        const contract::MapSpec &ms = spec.maps[h.id];
+        if (readMap(loader.mapFd(ms.bpfName), ms, d, err, -1, nullptr,
+                    ms.combineMap.empty() ? -1 : loader.mapFd(ms.combineMap)))
           printDump(d, std::cout);
       }
       break;
