@@ -536,6 +536,21 @@ llvm::Value *Lowering::lowerCall(Expr &e, Call &c) {
     return B.getInt64(0);
   }
   if (n == "exit") {
+    {
+      FixedMap &flag = fixedMap(contract::kExitMap);
+      llvm::IRBuilder<> eb(entryBlock, entryBlock->begin());
+      auto *k = eb.CreateAlloca(B.getInt32Ty(), nullptr, "exit.key");
+      stackUsed += 4;
+      B.CreateStore(B.getInt32(0), k);
+      llvm::Value *p = H.mapLookup(B, flag.gv, k);
+      auto *set = llvm::BasicBlock::Create(C, "exit.set", fn);
+      auto *sent = llvm::BasicBlock::Create(C, "exit.send", fn);
+      B.CreateCondBr(B.CreateIsNotNull(p), set, sent);
+      B.SetInsertPoint(set);
+      B.CreateStore(B.getInt64(1), p);
+      B.CreateBr(sent);
+      B.SetInsertPoint(sent);
+    }
     emitEvent(contract::EventKind::Exit, 0);
     B.CreateBr(exitBlock);
     B.SetInsertPoint(llvm::BasicBlock::Create(C, "after.exit", fn));

@@ -26,6 +26,10 @@ inline constexpr const char *kLostMap = "obs_lost";
 inline constexpr const char *kScratchMap = "obs_scratch";
 /// Array, one slot, never written: zero bytes to initialise map values.
 inline constexpr const char *kZeroMap = "obs_zero";
+/// Array, one u64 slot: exit() sets it to 1 as well as sending its Exit
+/// record, so that a ring buffer too full for the record still stops obsc
+/// (user space reads it at every tick).
+inline constexpr const char *kExitMap = "obs_exit";
 /// BPF_MAP_TYPE_STACK_TRACE: kstack/ustack frames by stack id.
 inline constexpr const char *kStacksMap = "obs_stacks";
 inline constexpr uint32_t kStackFrames = 127; ///< PERF_MAX_STACK_DEPTH

@@ -279,6 +279,10 @@ FixedMap &Lowering::fixedMap(const char *name) {
     f.keySize = 4;
     f.valueSize = 4;
     f.maxEntries = contract::kPidsEntries;
+  } else if (n == contract::kExitMap) {
+    f.type = Array;
+    f.keySize = 4;
+    f.valueSize = 8;
   } else if (n == contract::kScratchMap) {
     f.type = PercpuArray;
     f.keySize = 4;

@@ -3,6 +3,8 @@
 #include "runtime/session.h"
 #include "runtime/ringbuf.h"
 
+#include <bpf/bpf.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -228,14 +230,19 @@ RunResult runSession(contract::BpfObject object, const RunOptions &opt, RunHooks
     uint64_t lastTick = 0;
     // The tick runs at least every 100 ms: the poll waits no longer.
     int pollMs = hooks.tick ? std::min(opt.pollMs, 100) : opt.pollMs;
+    int exitFd = loader.mapFd(contract::kExitMap);
     while (!exited && !gStopRequested) {
       int n = events.poll(pollMs);
-      if (hooks.tick) {
-        uint64_t now = monotonicNs();
-        if (now - lastTick >= 20000000ull) {
-          lastTick = now;
+      uint64_t now = monotonicNs();
+      if (now - lastTick >= 20000000ull) {
+        lastTick = now;
+        if (hooks.tick)
           hooks.tick(loader, now);
-        }
+        // exit() whose record the full ring buffer could not take.
+        uint32_t zero = 0;
+        uint64_t flag = 0;
+        if (exitFd >= 0 && bpf_map_lookup_elem(exitFd, &zero, &flag) == 0 && flag)
+          exited = true;
       }
       if (n < 0 && n != -EINTR) {
         r.error = std::string("reading the ring buffer: ") + strerror(-n);
@@ -249,8 +256,10 @@ RunResult runSession(contract::BpfObject object, const RunOptions &opt, RunHooks
         break;
     }
   }
-  events.drain();
+  // Detach first: under a flood, draining while the probes still fire
+  // could go on for as long as they do.
   loader.detach();
+  events.drain();
   if (!loader.runEnd(err) && r.error.empty())
     r.error = err;
   events.drain();
