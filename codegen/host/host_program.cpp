@@ -453,11 +453,16 @@ struct HostProgram::Impl {
         break;
       matchShape(p, ev);
       size_t dynAt = bytes;
-      for (size_t j = 0; j < p.fields.size(); ++j) {
-        if (p.fieldArg[j] < 0)
+      // Locals: the byte stores below may alias anything, so vector
+      // sizes and data would be loaded again for every field.
+      const FieldPlan *fields = p.fields.data();
+      const int *fieldArg = p.fieldArg.data();
+      const replay::ReplayArg *args = ev.args.data();
+      for (size_t j = 0, n = p.fields.size(); j < n; ++j) {
+        if (fieldArg[j] < 0)
           continue;
-        const FieldPlan &f = p.fields[j];
-        const RV *v = &ev.args[size_t(p.fieldArg[j])].value;
+        const FieldPlan &f = fields[j];
+        const RV *v = &args[size_t(fieldArg[j])].value;
         switch (f.kind) {
         case FieldPlan::Kind::DataLoc: {
           // __data_loc: (length << 16) | offset, bytes after the record.
