@@ -63,9 +63,21 @@ public:
                << " B) per key per slot of " << duration(ms.everyNs) << ", " << ms.windowSlots
                << " slots";
           windowed_[name] = &ms;
+          if (!ms.exemplarMap.empty())
+            line << "\n        and an exemplar per key per slot (shared by the CPUs): "
+                 << (ms.exemplarThreshold >= 0
+                         ? "the event that takes the slot's count past " +
+                               std::to_string(ms.exemplarThreshold)
+                         : std::string("the latest event"));
         } else {
           line << name << ": " << mapKind(ms) << ", " << ms.valueSize << " B value"
                << (ms.key.empty() ? "" : ", " + std::to_string(ms.keySize) + " B key");
+          if (!ms.combineMap.empty())
+            line << "\n        behind a per-CPU write-combining cache of "
+                 << contract::kCombineSlots
+                 << " keys (a repeated key adds in place; the hash is updated when another "
+                    "key takes its slot)";
+
         }
       }
       kernel_.push_back(line.str());
