@@ -46,9 +46,14 @@ std::vector<uint64_t> OutputFormat::exemplarFrames(const Exemplar &x,
                                                    bool user) const {
   const std::vector<uint64_t> &own = user ? x.ustack : x.kstack;
   int64_t id = user ? x.ustackId : x.kstackId;
-  if (!own.empty() || id < 0 || !readStack_)
-    return own;
-  return readStack_(id);
+  std::vector<uint64_t> frames = !own.empty() || id < 0 || !readStack_ ? own : readStack_(id);
+  // Up to the first empty frame: a stack id the map no longer holds (or one
+  // of no frames) reads as zeroes, and then there is no stack to print.
+  size_t n = 0;
+  while (n < frames.size() && frames[n])
+    ++n;
+  frames.resize(n);
+  return frames;
 }
 
 OutputFormat::OutputFormat(std::ostream &out) : OutputFormat(out, std::cerr) {}
