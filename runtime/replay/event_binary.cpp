@@ -157,6 +157,7 @@ bool BinaryEventDecoder::decode(char tag, std::string_view body,
     if (!c.ok)
       return error = "truncated watermark record", false;
     ev.reset();
+    last_ = nullptr;
     ev.watermarkOnly = true;
     ev.ts = ts;
     isEvent = true;
@@ -188,7 +189,14 @@ bool BinaryEventDecoder::decode(char tag, std::string_view body,
   if (!c.ok || id >= shapes_.size())
     return error = "an event of an undefined shape", false;
   const Shape &s = shapes_[id];
-  if (ev.shape != s.id || ev.args.size() != s.names.size()) {
+  // ev as the last record left it, of this shape: its strings marked
+  // "the previous one" are already there (the reader's callers pass the
+  // same event each time and do not change it).
+  bool kept =
+      last_ == &ev && ev.shape == s.id && ev.args.size() == s.names.size();
+  bool commKept = last_ == &ev;
+  last_ = &ev;
+  if (!kept) {
     ev.shape = 0;
     ev.probe = s.probe;
     ev.args.resize(s.names.size());
@@ -221,7 +229,7 @@ bool BinaryEventDecoder::decode(char tag, std::string_view body,
   ev.cgroup = p.cgroup;
   ev.hasRetval = p.hasRetval;
   ev.retval = p.retval;
-  if (ev.comm != p.comm)
+  if ((changed >> 8 & 1) || !commKept)
     ev.comm = p.comm;
   Shape &sh = shapes_[id];
   for (size_t k = 0; c.ok && k < sh.kinds.size(); ++k) {
@@ -241,7 +249,7 @@ bool BinaryEventDecoder::decode(char tag, std::string_view body,
         std::memcpy(&n, c.p, 4);
       if (n == UINT32_MAX) {
         c.p += 4;
-        if (v.s != sh.strings[k])
+        if (!kept)
           v.s = sh.strings[k];
       } else {
         c.str(v.s);

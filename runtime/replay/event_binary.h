@@ -74,7 +74,8 @@ private:
     std::vector<std::string> strings; ///< the previous event's string args
   };
   std::vector<Shape> shapes_;
-  ReplayEvent prev_; ///< the previous event's fields
+  ReplayEvent prev_;                  ///< the previous event's fields
+  const ReplayEvent *last_ = nullptr; ///< the event the last record filled
 };
 
 } // namespace obs::replay
