@@ -109,6 +109,10 @@ struct PrintfSpec {
   std::string format; ///< escapes decoded, as written in the script
   std::vector<FormatArg> args;
   uint32_t recordSize = sizeof(EventHeader);
+  /// print(value) (codegen/print_value.cpp): the value's JSON shape, one
+  /// conversion per argument: %d %u numbers, %s quoted text, %r bare text
+  /// (`[%d,%s]`). Empty for printf. `format` prints its text.
+  std::string json;
 };
 
 /// `obsc record` (CodegenOptions::record): every probe program first emits

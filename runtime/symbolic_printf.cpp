@@ -78,6 +78,8 @@ bool renderSymbolicPrintf(const contract::PrintfSpec &spec,
         q.offset = false; // usym(): the function's name only
         text = symbolize ? symbolize(q)
                          : userSymbolizer().text(pid, q.addr, false, false);
+      } else if (int64_t(u64(p)) < 0) {
+        // No stack (kstack at a uprobe): bpftrace prints nothing at all.
       } else {
         text = output::renderStack(
             readStackFrames(stacksFd, int64_t(u64(p)), a.frames),

@@ -147,9 +147,11 @@ std::string formatPrintf(std::string_view fmt,
   return out;
 }
 
-std::string formatPrintfRecord(const contract::PrintfSpec &spec,
-                               const uint8_t *record, size_t size,
-                               const std::vector<contract::PrintfSpec> *formats) {
+/// The arguments of a printf record, decoded.
+static std::vector<PrintfArg>
+decodeRecordArgs(const contract::PrintfSpec &spec, const uint8_t *record,
+                 size_t size,
+                 const std::vector<contract::PrintfSpec> *formats) {
   std::vector<PrintfArg> args;
   args.reserve(spec.args.size());
   for (const contract::FormatArg &fa : spec.args) {
@@ -193,7 +195,48 @@ std::string formatPrintfRecord(const contract::PrintfSpec &spec,
       break;
     }
   }
-  return formatPrintf(spec.format, args);
+  return args;
+}
+
+std::string
+formatPrintfRecord(const contract::PrintfSpec &spec, const uint8_t *record,
+                   size_t size,
+                   const std::vector<contract::PrintfSpec> *formats) {
+  return formatPrintf(spec.format,
+                      decodeRecordArgs(spec, record, size, formats));
+}
+
+std::string formatValueJson(const contract::PrintfSpec &spec,
+                            const uint8_t *record, size_t size,
+                            const std::vector<contract::PrintfSpec> *formats) {
+  std::vector<PrintfArg> args = decodeRecordArgs(spec, record, size, formats);
+  std::string out;
+  size_t k = 0;
+  for (size_t i = 0; i < spec.json.size(); ++i) {
+    if (spec.json[i] != '%' || i + 1 == spec.json.size()) {
+      out += spec.json[i];
+      continue;
+    }
+    char conv = spec.json[++i];
+    if (k >= args.size()) {
+      out += "null";
+      continue;
+    }
+    const PrintfArg &a = args[k++];
+    std::string text;
+    switch (a.kind) {
+    case PrintfArg::Kind::Int: text = std::to_string(a.i); break;
+    case PrintfArg::Kind::Uint: text = std::to_string(a.u); break;
+    case PrintfArg::Kind::Buffer: text = hexEscapeBuffer(a.s); break;
+    case PrintfArg::Kind::Float: text = formatNumber(a.f); break;
+    case PrintfArg::Kind::String: text = a.s; break;
+    }
+    bool number = a.kind == PrintfArg::Kind::Int ||
+                  a.kind == PrintfArg::Kind::Uint ||
+                  a.kind == PrintfArg::Kind::Float;
+    out += number || conv == 'r' ? text : jsonString(text);
+  }
+  return out;
 }
 
 } // namespace obs::output

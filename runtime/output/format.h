@@ -307,6 +307,14 @@ std::string formatPrintfRecord(const contract::PrintfSpec &spec,
                                const uint8_t *record, size_t size,
                                const std::vector<contract::PrintfSpec> *formats = nullptr);
 
+/// The JSON of a print(value) record (spec.json not empty): spec.json with
+/// each conversion replaced by its argument, %d/%u as numbers, %s as a JSON
+/// string, %r as the bare text (`[1,"x"]`).
+std::string
+formatValueJson(const contract::PrintfSpec &spec, const uint8_t *record,
+                size_t size,
+                const std::vector<contract::PrintfSpec> *formats = nullptr);
+
 /// `ab\x01`: printable bytes as they are, others as \xNN (the %r rendering).
 std::string hexEscapeBuffer(std::string_view bytes);
 

@@ -208,6 +208,10 @@ void JsonOutput::printPrintf(std::string_view text) {
   out_ << "{\"type\": \"printf\", \"data\": " << jsonString(text) << "}\n";
 }
 
+void JsonOutput::printValueRecord(std::string_view, std::string_view json) {
+  out_ << "{\"type\": \"value\", \"data\": " << json << "}\n";
+}
+
 void JsonOutput::printTime(std::string_view fmt, WallTime when) {
   out_ << "{\"type\": \"time\", \"data\": "
        << jsonString(formatWallTime(fmt, when)) << "}\n";

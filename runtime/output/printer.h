@@ -176,6 +176,11 @@ public:
   virtual void printValue(const KeyPart &value) = 0;
   /// An already formatted printf().
   virtual void printPrintf(std::string_view text) = 0;
+  /// print(value) of a record: `text` formatted, `json` its JSON
+  /// (formatValueJson). Text prints `text` as printf does.
+  virtual void printValueRecord(std::string_view text, std::string_view json) {
+    printPrintf(text);
+  }
   /// time(fmt): `fmt` is strftime's, default "%H:%M:%S\n", local time.
   virtual void printTime(std::string_view fmt, WallTime when) = 0;
   /// One closed window of a windowed map.
@@ -222,6 +227,7 @@ public:
   void printMap(const MapDump &map, const PrintOptions &opts = {}) override;
   void printValue(const KeyPart &value) override;
   void printPrintf(std::string_view text) override;
+  void printValueRecord(std::string_view text, std::string_view json) override;
   void printTime(std::string_view fmt, WallTime when) override;
   void printWindow(const WindowDump &w) override;
   void printAlert(const AlertRecord &a) override;

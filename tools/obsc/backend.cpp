@@ -184,8 +184,14 @@ int runBackEnd(Compilation &c, std::ostream &out, const BackEndExtras *extras) {
   // the object moves into the session.
   const std::vector<contract::PrintfSpec> formatTable = object->spec.formats;
   const std::vector<contract::PrintfSpec> *formats = &formatTable;
-  hooks.printf = [&](const contract::PrintfSpec &s, const uint8_t *rec, size_t size) {
-    printer->printPrintf(output::formatPrintfRecord(s, rec, size, formats));
+  hooks.printf = [&](const contract::PrintfSpec &s, const uint8_t *rec,
+                     size_t size) {
+    if (!s.json.empty()) // print(value)
+      printer->printValueRecord(
+          output::formatPrintfRecord(s, rec, size, formats),
+          output::formatValueJson(s, rec, size, formats));
+    else
+      printer->printPrintf(output::formatPrintfRecord(s, rec, size, formats));
     if (flushEach)
       out.flush();
   };
