@@ -276,6 +276,58 @@ contract::StackMode stackModeOf(const Expr *e) {
   return contract::StackMode::Bpftrace;
 }
 
+contract::FormatArg Lowering::formatArgFor(const Expr *a, const Type *t,
+                                           llvm::Value *v) {
+  contract::FormatArg fa;
+  using FK = contract::FormatArg::Kind;
+  if (t && (t->kind == TypeKind::Buffer || t->kind == TypeKind::Timestamp)) {
+    // buf() and strftime() values: copied whole, rendered by user space.
+    fa.kind = t->kind == TypeKind::Buffer ? FK::Buffer : FK::Timestamp;
+    fa.size = slotSize(t);
+  } else if (t && !v->getType()->isPointerTy() &&
+             (t->kind == TypeKind::Stack ||
+              (t->kind == TypeKind::Symbol && t->isUser))) {
+    // Stacks and user symbols: rendered by user space; user ones carry
+    // the tgid their addresses belong to (stored by emitFormatRecord).
+    bool user = t->isUser;
+    fa.kind = t->kind == TypeKind::Symbol ? FK::USym
+              : user                      ? FK::UStack
+                                          : FK::KStack;
+    fa.size = user ? 16 : 8;
+    fa.mode = stackModeOf(a);
+    if (t->kind == TypeKind::Stack && t->count)
+      fa.frames = t->count;
+  } else if (t && t->kind == TypeKind::Inet) {
+    fa.kind = FK::Inet;
+    fa.size = 24;
+  } else if (t && t->kind == TypeKind::Symbol && !t->isUser &&
+             !v->getType()->isPointerTy()) {
+    fa.kind = FK::KSym;
+    fa.size = 8;
+  } else if (v->getType()->isPointerTy()) {
+    fa.kind = FK::String;
+    fa.size = t && t->size ? t->size : 64;
+    if (auto *s = a ? a->as<StringLit>() : nullptr)
+      fa.size = std::max<uint32_t>(fa.size, uint32_t(s->value.size() + 1));
+  } else {
+    bool sgn = !t || t->kind != TypeKind::Integer || t->isSigned;
+    fa.kind = sgn ? FK::Int : FK::Uint;
+    fa.size = 8;
+  }
+  return fa;
+}
+
+llvm::Value *Lowering::lowerFormatValue(Expr *&a, Expr &funcStr) {
+  auto *fid = a->as<Identifier>();
+  if (fid && fid->name == "func") {
+    // printf("%s", func): the name itself, known here.
+    StringLit lit{funcName};
+    a = &funcStr;
+    return lowerStringLit(funcStr, lit);
+  }
+  return lowerExpr(a);
+}
+
 void Lowering::lowerPrintf(Expr &e, Call &c, contract::EventKind kind) {
   const StringLit *fmt = c.args.empty() ? nullptr : c.args[0]->as<StringLit>();
   if (!fmt) {
@@ -286,67 +338,35 @@ void Lowering::lowerPrintf(Expr &e, Call &c, contract::EventKind kind) {
   ps.format = fmt->value;
   uint32_t off = sizeof(contract::EventHeader);
   std::vector<llvm::Value *> vals;
+  std::vector<uint32_t> srcSizes;
   for (size_t i = 1; i < c.args.size(); ++i) {
     Expr *a = c.args[i];
-    llvm::Value *v;
-    auto *fid = a->as<Identifier>();
     Expr funcStr{a->range, ExprNode(StringLit{funcName}), nullptr};
-    if (fid && fid->name == "func") {
-      // printf("%s", func): the name itself, known here.
-      StringLit lit{funcName};
-      v = lowerStringLit(funcStr, lit);
-      a = &funcStr;
-    } else {
-      v = lowerExpr(a);
-    }
+    llvm::Value *v = lowerFormatValue(a, funcStr);
     if (!v)
       return;
-    contract::FormatArg fa;
-    fa.offset = off;
     if (a->type && a->type->kind == TypeKind::Tuple) {
       error(a->range, "printing a tuple is not lowered (bpftrace 0.17 refuses it too); print "
                       "its elements: $t.0, $t.1");
       return;
     }
-    if (a->type && (a->type->kind == TypeKind::Buffer || a->type->kind == TypeKind::Timestamp)) {
-      // buf() and strftime() values: copied whole, rendered by user space.
-      fa.kind = a->type->kind == TypeKind::Buffer ? contract::FormatArg::Kind::Buffer
-                                                  : contract::FormatArg::Kind::Timestamp;
-      fa.size = slotSize(a->type);
-    } else if (a->type && !v->getType()->isPointerTy() &&
-               (a->type->kind == TypeKind::Stack ||
-                (a->type->kind == TypeKind::Symbol && a->type->isUser))) {
-      // Stacks and user symbols: rendered by user space; user ones carry
-      // the tgid their addresses belong to (stored below).
-      using FK = contract::FormatArg::Kind;
-      bool user = a->type->isUser;
-      fa.kind = a->type->kind == TypeKind::Symbol ? FK::USym : user ? FK::UStack : FK::KStack;
-      fa.size = user ? 16 : 8;
-      fa.mode = stackModeOf(a);
-      if (a->type->kind == TypeKind::Stack && a->type->count)
-        fa.frames = a->type->count;
-    } else if (a->type && a->type->kind == TypeKind::Inet) {
-      fa.kind = contract::FormatArg::Kind::Inet;
-      fa.size = 24;
-    } else if (a->type && a->type->kind == TypeKind::Symbol && !a->type->isUser &&
-               !v->getType()->isPointerTy()) {
-      fa.kind = contract::FormatArg::Kind::KSym;
-      fa.size = 8;
-    } else if (v->getType()->isPointerTy()) {
-      fa.kind = contract::FormatArg::Kind::String;
-      fa.size = a->type && a->type->size ? a->type->size : 64;
-      if (auto *s = a->as<StringLit>())
-        fa.size = std::max<uint32_t>(fa.size, uint32_t(s->value.size() + 1));
-    } else {
-      bool sgn = !a->type || a->type->kind != TypeKind::Integer || a->type->isSigned;
-      fa.kind = sgn ? contract::FormatArg::Kind::Int : contract::FormatArg::Kind::Uint;
-      fa.size = 8;
-    }
+    contract::FormatArg fa = formatArgFor(a, a->type, v);
+    fa.offset = off;
     off += align8(fa.size);
     ps.args.push_back(fa);
     vals.push_back(v);
+    srcSizes.push_back(c.args[i]->type && c.args[i]->type->size
+                           ? c.args[i]->type->size
+                           : fa.size);
   }
   ps.recordSize = off;
+  emitFormatRecord(std::move(ps), vals, srcSizes, kind);
+}
+
+void Lowering::emitFormatRecord(contract::PrintfSpec ps,
+                                const std::vector<llvm::Value *> &vals,
+                                const std::vector<uint32_t> &srcSizes,
+                                contract::EventKind kind) {
   uint32_t id = uint32_t(spec.formats.size());
   spec.formats.push_back(ps);
 
@@ -366,10 +386,8 @@ void Lowering::lowerPrintf(Expr &e, Call &c, contract::EventKind kind) {
         fa.kind == contract::FormatArg::Kind::Timestamp) {
       copyMem(bytePtr(rec, fa.offset), vals[i], fa.size);
     } else if (fa.kind == contract::FormatArg::Kind::String) {
-      uint32_t srcSize = c.args[i + 1]->type && c.args[i + 1]->type->size
-                             ? c.args[i + 1]->type->size
-                             : fa.size;
-      copyString(bytePtr(rec, fa.offset), align8(fa.size), vals[i], srcSize);
+      copyString(bytePtr(rec, fa.offset), align8(fa.size), vals[i],
+                 srcSizes[i]);
     } else {
       B.CreateStore(vals[i], bytePtr(rec, fa.offset));
       if (fa.kind == contract::FormatArg::Kind::USym ||
@@ -554,6 +572,10 @@ llvm::Value *Lowering::lowerCall(Expr &e, Call &c) {
     emitEvent(contract::EventKind::Exit, 0);
     B.CreateBr(exitBlock);
     B.SetInsertPoint(llvm::BasicBlock::Create(C, "after.exit", fn));
+    return B.getInt64(0);
+  }
+  if (n == "print" && !c.args.empty() && !c.args[0]->is<MapRef>()) {
+    lowerPrintValue(e, c);
     return B.getInt64(0);
   }
   if (n == "print" || n == "clear" || n == "zero" || n == "delete" || n == "has_key" ||

@@ -111,6 +111,23 @@ public:
   llvm::Value *lowerStr(Expr &e, Call &c);
   /// printf, and cat()/system() (same record layout, another kind).
   void lowerPrintf(Expr &e, Call &c, contract::EventKind kind = contract::EventKind::Printf);
+  /// How a value of type t (lowered to v) travels in a printf record;
+  /// the offset is the caller's.
+  contract::FormatArg formatArgFor(const Expr *a, const Type *t,
+                                   llvm::Value *v);
+  /// A printf argument's value; `func` becomes its name, a string literal
+  /// (a then points at funcStr, a StringLit of funcName).
+  llvm::Value *lowerFormatValue(Expr *&a, Expr &funcStr);
+  /// Adds ps to the format table and sends its record: vals[i] is argument
+  /// i (a string's srcSizes[i] bytes are copied).
+  void emitFormatRecord(contract::PrintfSpec ps,
+                        const std::vector<llvm::Value *> &vals,
+                        const std::vector<uint32_t> &srcSizes,
+                        contract::EventKind kind);
+  //===-- print_value.cpp --------------------------------------------===//
+  /// print(value) of a non-map value: a Printf record whose format prints
+  /// it as bpftrace does, with PrintfSpec::json set.
+  void lowerPrintValue(Expr &e, Call &c);
   void emitEvent(contract::EventKind kind, uint32_t id);
   llvm::Value *ctxArg(unsigned index); ///< arg0..argN from pt_regs
   llvm::Value *loadCtxField(uint32_t offset, const Type *t);
