@@ -30,7 +30,9 @@ int EventStream::onRecord(void *ctx, void *data, size_t size) {
   ++self->received_;
   if (!self->handler_(h, static_cast<const uint8_t *>(data), size)) {
     self->stopped_ = true;
-    return 1; // stop this batch; the rest stays for the next poll
+    // Stop this batch (libbpf stops only on a negative value, having
+    // consumed this record); the rest stays in the ring buffer.
+    return -ECANCELED;
   }
   return 0;
 }

@@ -120,10 +120,15 @@ RunResult runSession(contract::BpfObject object, const RunOptions &opt, RunHooks
   const contract::ObjectSpec &spec = loader.spec();
   StopSignals signals;
   bool exited = false;
+  // After exit(): records the probes sent after the Exit record (or that
+  // wait behind it) are dropped, as bpftrace stops at exit(); END's are not.
+  bool discarding = false;
   std::string err;
 
   auto handler = [&](const contract::EventHeader &h, const uint8_t *data, size_t size) {
     using EK = contract::EventKind;
+    if (discarding && EK(h.kind) != EK::Record && EK(h.kind) != EK::Pid)
+      return true;
     switch (EK(h.kind)) {
     case EK::Printf:
       if (h.id < spec.formats.size() && hooks.printf)
@@ -259,7 +264,9 @@ RunResult runSession(contract::BpfObject object, const RunOptions &opt, RunHooks
   // Detach first: under a flood, draining while the probes still fire
   // could go on for as long as they do.
   loader.detach();
+  discarding = exited;
   events.drain();
+  discarding = false;
   if (!loader.runEnd(err) && r.error.empty())
     r.error = err;
   events.drain();
