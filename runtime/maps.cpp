@@ -299,6 +299,14 @@ void mergeTruncatedStackKeys(const contract::MapSpec &spec, MapDump &out) {
 }
 } // namespace
 
+std::vector<KeyPart> decodeKeyParts(const std::vector<contract::KeyField> &fields,
+                                    const uint8_t *bytes, const contract::ObjectSpec *object,
+                                    int stacksFd) {
+  gSymbols = object ? &object->symbols : nullptr;
+  gFormats = object ? &object->formats : nullptr;
+  return decodeParts(fields, bytes, stacksFd);
+}
+
 bool readMap(int fd, const contract::MapSpec &spec, MapDump &out, std::string &error,
              int stacksFd, const contract::ObjectSpec *object, int combineFd) {
   gSymbols = object ? &object->symbols : nullptr;

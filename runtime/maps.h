@@ -87,6 +87,14 @@ bool readMap(int fd, const contract::MapSpec &spec, MapDump &out, std::string &e
              int stacksFd = -1, const contract::ObjectSpec *object = nullptr,
              int combineFd = -1);
 
+/// Key (or tuple value) bytes laid out as `fields`, decoded as readMap
+/// decodes them: `object` gives static symbols (`func`) and strftime
+/// formats, `stacksFd` the stack map (-1: stacks print no frames).
+std::vector<KeyPart> decodeKeyParts(const std::vector<contract::KeyField> &fields,
+                                    const uint8_t *bytes,
+                                    const contract::ObjectSpec *object = nullptr,
+                                    int stacksFd = -1);
+
 class Loader;
 /// Every script map of a loaded object, in map-table order.
 std::vector<MapDump> readAllMaps(const Loader &loader, std::string &error);

@@ -33,9 +33,19 @@ std::string bufferBytes(const uint8_t *p, uint32_t size) {
       reinterpret_cast<const char *>(p + contract::kBufferHeader), len);
 }
 
+namespace {
+bool gFixedBoot = false;
+timespec gBoot{};
+} // namespace
+
+void setTimestampBootTime(int64_t ns) {
+  gFixedBoot = true;
+  gBoot = timespec{time_t(ns / 1000000000), long(ns % 1000000000)};
+}
+
 std::string formatTimestamp(std::string_view fmt, uint64_t nsecs) {
   // The boot time on the wall clock, once per run, as bpftrace does.
-  static const timespec boot = [] {
+  static const timespec liveBoot = [] {
     timespec rt{}, mono{};
     clock_gettime(CLOCK_REALTIME, &rt);
     clock_gettime(CLOCK_MONOTONIC, &mono);
@@ -43,6 +53,7 @@ std::string formatTimestamp(std::string_view fmt, uint64_t nsecs) {
                  (rt.tv_nsec - mono.tv_nsec);
     return timespec{time_t(ns / 1000000000), long(ns % 1000000000)};
   }();
+  const timespec &boot = gFixedBoot ? gBoot : liveBoot;
   uint64_t ns = nsecs % 1000000000 + uint64_t(boot.tv_nsec);
   time_t sec =
       time_t(nsecs / 1000000000) + boot.tv_sec + time_t(ns / 1000000000);

@@ -30,6 +30,11 @@ std::string bufferBytes(const uint8_t *p, uint32_t size);
 /// (6 digits). An empty result prints as "(?)".
 std::string formatTimestamp(std::string_view fmt, uint64_t nsecs);
 
+/// Replaces the boot time formatTimestamp adds (ns of CLOCK_REALTIME at
+/// CLOCK_MONOTONIC 0): `obsc test` sets 0, so that a replay prints the same
+/// times on every machine, as its time() does (event time from the epoch).
+void setTimestampBootTime(int64_t ns);
+
 /// A Buffer value hex-escaped, or a Timestamp value formatted with its
 /// format from `formats` ("(?)" without one). `p` holds `size` bytes.
 std::string renderValueArg(contract::FormatArg::Kind kind, const uint8_t *p,

@@ -9,6 +9,7 @@
 #include "lang/sema/catalog/catalog.h"
 #include "lang/sema/catalog/elf_symbols.h"
 #include "lang/sema/units.h"
+#include "runtime/maps.h"
 #include "runtime/output/format.h"
 #include "runtime/output/printer.h"
 #include "runtime/output/window_adapter.h"
@@ -555,8 +556,14 @@ struct HostProgram::Impl {
     using EK = contract::EventKind;
     switch (EK(h.kind)) {
     case EK::Printf:
-      if (h.id < hm.spec.formats.size())
-        out.printPrintf(output::formatPrintfRecord(hm.spec.formats[h.id], rec, size));
+      if (h.id < hm.spec.formats.size()) {
+        const contract::PrintfSpec &ps = hm.spec.formats[h.id];
+        std::string text = output::formatPrintfRecord(ps, rec, size, &hm.spec.formats);
+        if (ps.json.empty()) // printf
+          out.printPrintf(text);
+        else // print(value)
+          out.printValueRecord(text, output::formatValueJson(ps, rec, size, &hm.spec.formats));
+      }
       break;
     case EK::Exit:
       exitRequested = true;
@@ -632,7 +639,7 @@ struct HostProgram::Impl {
     auto entry = [&](const uint8_t *key, const uint64_t *val) {
       MapEntry e;
       if (key)
-        e.key = decodeKey(ms.key, key);
+        e.key = decodeKeyParts(ms.key, key, &hm.spec);
       const uint8_t *vb = reinterpret_cast<const uint8_t *>(val);
       int64_t first = int64_t(val[0]);
       switch (ms.kind) {
@@ -659,8 +666,14 @@ struct HostProgram::Impl {
         break;
       case VK::Tuple:
         e.value.isTuple = true;
-        e.value.tuple = decodeKey(ms.valueFields, vb);
+        e.value.tuple = decodeKeyParts(ms.valueFields, vb, &hm.spec);
         break;
+      case VK::Rendered: { // buf() or strftime() values
+        std::vector<KeyPart> parts = decodeKeyParts(ms.valueFields, vb, &hm.spec);
+        e.value.isString = true;
+        e.value.str = parts.empty() ? "" : parts[0].s;
+        break;
+      }
       default: return;
       }
       d.entries.push_back(std::move(e));

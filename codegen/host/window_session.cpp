@@ -13,6 +13,7 @@
 #include "lang/sema/units.h"
 #include "runtime/output/format.h"
 #include "runtime/output/printer.h"
+#include "runtime/maps.h"
 #include "runtime/output/window_adapter.h"
 
 #include <llvm/IR/Module.h>
@@ -30,21 +31,7 @@ using window::WindowFunction;
 
 std::vector<KeyPart> decodeKey(const std::vector<contract::KeyField> &fields,
                                const uint8_t *bytes) {
-  std::vector<KeyPart> parts;
-  for (const contract::KeyField &f : fields) {
-    const uint8_t *p = bytes + f.offset;
-    int64_t v = 0;
-    std::memcpy(&v, p, std::min<uint32_t>(8, f.size));
-    switch (f.kind) {
-    case contract::KeyField::Kind::Int: parts.push_back(KeyPart::ofInt(v)); break;
-    case contract::KeyField::Kind::String:
-      parts.push_back(KeyPart::ofString(
-          std::string(reinterpret_cast<const char *>(p), strnlen(reinterpret_cast<const char *>(p), f.size))));
-      break;
-    default: parts.push_back(KeyPart::ofUint(uint64_t(v))); break;
-    }
-  }
-  return parts;
+  return decodeKeyParts(fields, bytes); // runtime/maps.h: every field kind
 }
 
 
