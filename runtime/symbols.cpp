@@ -48,6 +48,8 @@ std::string hex(uint64_t v) {
 } // namespace
 
 std::string kernelSymbol(uint64_t addr) {
+  if (addr == 0) // bpftrace 0.17 prints ksym(0) as "0", other misses in hex
+    return "0";
   const auto &s = kernelSymbols().syms;
   auto it = std::upper_bound(s.begin(), s.end(),
                              std::make_pair(addr, std::string("\xff")));

@@ -717,11 +717,9 @@ struct HostProgram::Impl {
     }
     std::sort(dumps.begin(), dumps.end(),
               [](const MapDump &a, const MapDump &b) { return a.name < b.name; });
-    for (size_t i = 0; i < dumps.size(); ++i) {
-      if (i == 0)
-        out.printExitSeparator();
-      out.printMap(dumps[i]);
-    }
+    out.printExitSeparator(); // always, as a live run (and bpftrace) does
+    for (const MapDump &d : dumps)
+      out.printMap(d);
   }
 };
 

@@ -242,8 +242,13 @@ const Type *checkMapOp(CallSite &s) {
   return s.ctx.types.voidType();
 }
 const Type *checkPrint(CallSite &s) {
-  if (s.node.args[0]->is<MapRef>())
+  if (auto *m = s.node.args[0]->as<MapRef>()) {
+    if (!m->keys.empty()) // bpftrace 0.17 refuses it too
+      s.ctx.diags.report(DiagKind::type_mismatch, s.node.args[0]->range,
+                         {"the map passed to print() should not be indexed by a key"})
+          .hint("print(@" + m->name + ") prints every key");
     return checkMapOp(s);
+  }
   if (s.args.size() > 1)
     s.ctx.diags.report(DiagKind::wrong_arg_count, s.call.range,
                        {"print", "1", "", std::to_string(s.args.size()), "were"})

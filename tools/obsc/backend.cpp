@@ -314,13 +314,11 @@ int runBackEnd(Compilation &c, std::ostream &out, const BackEndExtras *extras) {
   // At exit, every non-empty map, in alphabetical order of name.
   std::sort(exitMaps.begin(), exitMaps.end(),
             [](const MapDump &a, const MapDump &b) { return a.name < b.name; });
-  bool any = false;
+  // bpftrace 0.17 ends every run with two newlines, maps or not.
+  printer->printExitSeparator();
   for (const MapDump &d : exitMaps) {
     if (d.entries.empty())
       continue;
-    if (!any)
-      printer->printExitSeparator();
-    any = true;
     printer->printMap(d);
   }
   out.flush();
