@@ -162,12 +162,7 @@ void Lowering::lowerWindowed(MapState &m, llvm::Value *key, llvm::Value *x, int6
   {
     // Overwrite this CPU's value in place with zeroes (large partials cannot
     // be cleared with inline stores), then claim the slot.
-    FixedMap &zero = fixedMap(contract::kZeroMap);
-    llvm::IRBuilder<> eb(entryBlock, entryBlock->begin());
-    auto *zk = eb.CreateAlloca(B.getInt32Ty(), nullptr, "zero.key");
-    stackUsed += 4;
-    B.CreateStore(B.getInt32(0), zk);
-    llvm::Value *zp = H.mapLookup(B, zero.gv, zk);
+    llvm::Value *zp = fixedSlot(contract::kZeroMap, 0);
     auto *zok = llvm::BasicBlock::Create(C, "win.zero", fn);
     B.CreateCondBr(B.CreateIsNotNull(zp), zok, done);
     B.SetInsertPoint(zok);
@@ -178,16 +173,7 @@ void Lowering::lowerWindowed(MapState &m, llvm::Value *key, llvm::Value *x, int6
   // A newer slot already took the index: the event is late; count it.
   B.SetInsertPoint(late);
   {
-    FixedMap &lateMap = fixedMap(contract::kLateMap);
-    llvm::IRBuilder<> eb(entryBlock, entryBlock->begin());
-    auto *idx = eb.CreateAlloca(B.getInt32Ty(), nullptr, "late.key");
-    stackUsed += 4;
-    B.CreateStore(B.getInt32(m.index), idx);
-    llvm::Value *lp = H.mapLookup(B, lateMap.gv, idx);
-    auto *inc = llvm::BasicBlock::Create(C, "late.inc", fn);
-    B.CreateCondBr(B.CreateIsNotNull(lp), inc, done);
-    B.SetInsertPoint(inc);
-    B.CreateStore(B.CreateAdd(B.CreateLoad(i64, lp), B.getInt64(1)), lp);
+    bumpCounter(contract::kLateMap, m.index);
     B.CreateBr(done);
   }
   B.SetInsertPoint(fold);
@@ -315,12 +301,7 @@ void Lowering::writeExemplar(MapState &m, llvm::Value *key, llvm::Value *now, ll
   B.CreateCondBr(B.CreateIsNotNull(ex), have, create);
   B.SetInsertPoint(create);
   {
-    FixedMap &zero = fixedMap(contract::kZeroMap);
-    llvm::IRBuilder<> eb(entryBlock, entryBlock->begin());
-    auto *zk = eb.CreateAlloca(B.getInt32Ty(), nullptr, "exzero.key");
-    stackUsed += 4;
-    B.CreateStore(B.getInt32(0), zk);
-    llvm::Value *zp = H.mapLookup(B, zero.gv, zk);
+    llvm::Value *zp = fixedSlot(contract::kZeroMap, 0);
     auto *insert = llvm::BasicBlock::Create(C, "ex.insert", fn);
     B.CreateCondBr(B.CreateIsNotNull(zp), insert, done);
     B.SetInsertPoint(insert);

@@ -555,12 +555,7 @@ llvm::Value *Lowering::lowerCall(Expr &e, Call &c) {
   }
   if (n == "exit") {
     {
-      FixedMap &flag = fixedMap(contract::kExitMap);
-      llvm::IRBuilder<> eb(entryBlock, entryBlock->begin());
-      auto *k = eb.CreateAlloca(B.getInt32Ty(), nullptr, "exit.key");
-      stackUsed += 4;
-      B.CreateStore(B.getInt32(0), k);
-      llvm::Value *p = H.mapLookup(B, flag.gv, k);
+      llvm::Value *p = fixedSlot(contract::kExitMap, 0);
       auto *set = llvm::BasicBlock::Create(C, "exit.set", fn);
       auto *sent = llvm::BasicBlock::Create(C, "exit.send", fn);
       B.CreateCondBr(B.CreateIsNotNull(p), set, sent);

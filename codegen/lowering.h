@@ -152,6 +152,11 @@ public:
   void defineMaps();
   FixedMap &fixedMap(const char *name);
   void bumpLostCounter();
+  /// Slot `index` of fixed array map `map` (a counter, a flag, obs_zero): a
+  /// pointer to its value or null (the caller branches on it).
+  llvm::Value *fixedSlot(const char *map, uint32_t index);
+  /// Adds `amount` (null: one) to slot `index` of a fixed per-CPU counter.
+  void bumpCounter(const char *map, uint32_t index, llvm::Value *amount = nullptr);
   /// A Pid record for `tgid` (i64) unless obs_pids already has it.
   void notePid(llvm::Value *tgid);
   /// The session origin (kernel ns), from read-only data set at load.

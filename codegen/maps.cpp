@@ -342,17 +342,27 @@ static llvm::Value *u32Zero(Lowering &L) {
   return a;
 }
 
-void Lowering::bumpLostCounter() {
-  FixedMap &lost = fixedMap(contract::kLostMap);
-  llvm::Value *p = H.mapLookup(B, lost.gv, u32Zero(*this));
-  auto *yes = llvm::BasicBlock::Create(C, "lost.inc", fn);
-  auto *done = llvm::BasicBlock::Create(C, "lost.done", fn);
+llvm::Value *Lowering::fixedSlot(const char *map, uint32_t index) {
+  FixedMap &f = fixedMap(map);
+  llvm::IRBuilder<> eb(entryBlock, entryBlock->begin());
+  auto *k = eb.CreateAlloca(B.getInt32Ty(), nullptr, "slot.key");
+  stackUsed += 4;
+  B.CreateStore(B.getInt32(index), k);
+  return H.mapLookup(B, f.gv, k);
+}
+
+void Lowering::bumpCounter(const char *map, uint32_t index, llvm::Value *amount) {
+  llvm::Value *p = fixedSlot(map, index);
+  auto *yes = llvm::BasicBlock::Create(C, "count.inc", fn);
+  auto *done = llvm::BasicBlock::Create(C, "count.done", fn);
   B.CreateCondBr(B.CreateIsNotNull(p), yes, done);
   B.SetInsertPoint(yes);
-  B.CreateStore(B.CreateAdd(B.CreateLoad(B.getInt64Ty(), p), B.getInt64(1)), p);
+  B.CreateStore(B.CreateAdd(B.CreateLoad(B.getInt64Ty(), p), amount ? amount : B.getInt64(1)), p);
   B.CreateBr(done);
   B.SetInsertPoint(done);
 }
+
+void Lowering::bumpLostCounter() { bumpCounter(contract::kLostMap, 0); }
 
 void Lowering::updateOrCount(MapState &m, llvm::Value *key, llvm::Value *value) {
   llvm::Value *rc = H.mapUpdate(B, m.gv, key, value, kBpfAny);
@@ -366,19 +376,7 @@ void Lowering::updateOrCount(MapState &m, llvm::Value *key, llvm::Value *value) 
 }
 
 void Lowering::bumpFullCounter(uint32_t index, llvm::Value *amount) {
-  FixedMap &full = fixedMap(contract::kFullMap);
-  llvm::IRBuilder<> eb(entryBlock, entryBlock->begin());
-  auto *idx = eb.CreateAlloca(B.getInt32Ty(), nullptr, "full.key");
-  stackUsed += 4;
-  B.CreateStore(B.getInt32(index), idx);
-  llvm::Value *p = H.mapLookup(B, full.gv, idx);
-  auto *yes = llvm::BasicBlock::Create(C, "full.inc", fn);
-  auto *done = llvm::BasicBlock::Create(C, "full.done", fn);
-  B.CreateCondBr(B.CreateIsNotNull(p), yes, done);
-  B.SetInsertPoint(yes);
-  B.CreateStore(B.CreateAdd(B.CreateLoad(B.getInt64Ty(), p), amount ? amount : B.getInt64(1)), p);
-  B.CreateBr(done);
-  B.SetInsertPoint(done);
+  bumpCounter(contract::kFullMap, index, amount);
 }
 
 llvm::Value *Lowering::buildKey(MapState &m, MapRef &ref) {
@@ -465,8 +463,7 @@ llvm::Value *Lowering::lookupOrInit(MapState &m, llvm::Value *key, llvm::BasicBl
     zeroMem(zp, vsize);
     B.CreateBr(init2);
   } else {
-    FixedMap &zero = fixedMap(contract::kZeroMap);
-    zp = H.mapLookup(B, zero.gv, u32Zero(*this));
+    zp = fixedSlot(contract::kZeroMap, 0);
     B.CreateCondBr(B.CreateIsNotNull(zp), init2, fail);
   }
   B.SetInsertPoint(init2);
