@@ -555,12 +555,17 @@ llvm::Value *Lowering::lowerCall(Expr &e, Call &c) {
   }
   if (n == "exit") {
     {
+      // obs_exit[0] = 0x100 | status: the flag, and the exit status.
+      llvm::Value *code = B.getInt64(0);
+      if (!c.args.empty())
+        if (llvm::Value *v = lowerExpr(c.args[0]); v && !v->getType()->isPointerTy())
+          code = B.CreateAnd(v, B.getInt64(0xff));
       llvm::Value *p = fixedSlot(contract::kExitMap, 0);
       auto *set = llvm::BasicBlock::Create(C, "exit.set", fn);
       auto *sent = llvm::BasicBlock::Create(C, "exit.send", fn);
       B.CreateCondBr(B.CreateIsNotNull(p), set, sent);
       B.SetInsertPoint(set);
-      B.CreateStore(B.getInt64(1), p);
+      B.CreateStore(B.CreateOr(code, B.getInt64(0x100)), p);
       B.CreateBr(sent);
       B.SetInsertPoint(sent);
     }

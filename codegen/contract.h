@@ -26,9 +26,10 @@ inline constexpr const char *kLostMap = "obs_lost";
 inline constexpr const char *kScratchMap = "obs_scratch";
 /// Array, one slot, never written: zero bytes to initialise map values.
 inline constexpr const char *kZeroMap = "obs_zero";
-/// Array, one u64 slot: exit() sets it to 1 as well as sending its Exit
-/// record, so that a ring buffer too full for the record still stops obsc
-/// (user space reads it at every tick).
+/// Array, one u64 slot: exit(code) sets it to 0x100 | (code & 0xff) as well
+/// as sending its Exit record, so that a ring buffer too full for the record
+/// still stops obsc (user space reads it at every tick); the low byte is the
+/// exit status.
 inline constexpr const char *kExitMap = "obs_exit";
 /// BPF_MAP_TYPE_STACK_TRACE: kstack/ustack frames by stack id.
 inline constexpr const char *kStacksMap = "obs_stacks";

@@ -107,6 +107,18 @@ uint64_t monotonicNs() {
 }
 } // namespace
 
+namespace {
+/// obs_exit[0]: 0 until exit(code) ran, then 0x100 | code.
+uint64_t exitFlag(const Loader &loader) {
+  int fd = loader.mapFd(contract::kExitMap);
+  uint32_t zero = 0;
+  uint64_t flag = 0;
+  if (fd < 0 || bpf_map_lookup_elem(fd, &zero, &flag) != 0)
+    return 0;
+  return flag;
+}
+} // namespace
+
 RunResult runSession(contract::BpfObject object, const RunOptions &opt, RunHooks hooks) {
   RunResult r;
   Loader loader(std::move(object));
@@ -235,7 +247,6 @@ RunResult runSession(contract::BpfObject object, const RunOptions &opt, RunHooks
     uint64_t lastTick = 0;
     // The tick runs at least every 100 ms: the poll waits no longer.
     int pollMs = hooks.tick ? std::min(opt.pollMs, 100) : opt.pollMs;
-    int exitFd = loader.mapFd(contract::kExitMap);
     while (!exited && !gStopRequested) {
       int n = events.poll(pollMs);
       uint64_t now = monotonicNs();
@@ -244,9 +255,7 @@ RunResult runSession(contract::BpfObject object, const RunOptions &opt, RunHooks
         if (hooks.tick)
           hooks.tick(loader, now);
         // exit() whose record the full ring buffer could not take.
-        uint32_t zero = 0;
-        uint64_t flag = 0;
-        if (exitFd >= 0 && bpf_map_lookup_elem(exitFd, &zero, &flag) == 0 && flag)
+        if (exitFlag(loader))
           exited = true;
       }
       if (n < 0 && n != -EINTR) {
@@ -264,6 +273,8 @@ RunResult runSession(contract::BpfObject object, const RunOptions &opt, RunHooks
   // Detach first: under a flood, draining while the probes still fire
   // could go on for as long as they do.
   loader.detach();
+  if (uint64_t flag = exitFlag(loader)) // exit(code): the status
+    r.exitStatus = int(flag & 0xff);
   discarding = exited;
   events.drain();
   discarding = false;

@@ -75,6 +75,7 @@ struct RunHooks {
 
 struct RunResult {
   int exitCode = 0;       ///< 0, or 1 after an error; the -c command's status is separate
+  int exitStatus = 0;     ///< exit(code)'s code, when a probe called it
   bool loadFailed = false;
   LoadError loadError;    ///< when loadFailed
   std::string error;      ///< attach/run errors

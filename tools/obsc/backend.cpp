@@ -331,7 +331,7 @@ int runBackEnd(Compilation &c, std::ostream &out, const BackEndExtras *extras) {
     return 1;
   if (o.verbose)
     std::cerr << "obsc: " << r.events << " events, " << r.lost << " lost\n";
-  return 0;
+  return r.exitStatus; // exit(code)
 }
 
 } // namespace obs
