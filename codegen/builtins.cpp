@@ -220,22 +220,31 @@ llvm::Value *Lowering::loadStartNs() {
   return B.CreateLoad(B.getInt64Ty(), g, /*isVolatile=*/true, "start");
 }
 
-void Lowering::emitEvent(contract::EventKind kind, uint32_t id) {
-  FixedMap &events = fixedMap(contract::kEventsMap);
-  llvm::Value *rec = H.ringbufReserve(B, events.gv, sizeof(contract::EventHeader));
-  auto *ok = llvm::BasicBlock::Create(C, "event.ok", fn);
-  auto *lost = llvm::BasicBlock::Create(C, "event.lost", fn);
-  auto *done = llvm::BasicBlock::Create(C, "event.done", fn);
-  B.CreateCondBr(B.CreateIsNotNull(rec), ok, lost);
+Lowering::RecordSite Lowering::beginRecord(contract::EventKind kind, llvm::Value *id,
+                                           uint32_t size) {
+  RecordSite r;
+  r.rec = H.ringbufReserve(B, fixedMap(contract::kEventsMap).gv, size);
+  auto *ok = llvm::BasicBlock::Create(C, "record.ok", fn);
+  r.lost = llvm::BasicBlock::Create(C, "record.lost", fn);
+  r.done = llvm::BasicBlock::Create(C, "record.done", fn);
+  B.CreateCondBr(B.CreateIsNotNull(r.rec), ok, r.lost);
   B.SetInsertPoint(ok);
-  B.CreateStore(B.getInt32(uint32_t(kind)), rec);
-  B.CreateStore(B.getInt32(id), bytePtr(rec, 4));
-  H.ringbufSubmit(B, rec);
-  B.CreateBr(done);
-  B.SetInsertPoint(lost);
+  B.CreateStore(B.getInt32(uint32_t(kind)), r.rec);
+  B.CreateStore(id, bytePtr(r.rec, 4));
+  return r;
+}
+
+void Lowering::endRecord(const RecordSite &r) {
+  H.ringbufSubmit(B, r.rec);
+  B.CreateBr(r.done);
+  B.SetInsertPoint(r.lost);
   bumpLostCounter();
-  B.CreateBr(done);
-  B.SetInsertPoint(done);
+  B.CreateBr(r.done);
+  B.SetInsertPoint(r.done);
+}
+
+void Lowering::emitEvent(contract::EventKind kind, uint32_t id) {
+  endRecord(beginRecord(kind, B.getInt32(id), sizeof(contract::EventHeader)));
 }
 
 void Lowering::notePid(llvm::Value *tgid) {
@@ -370,15 +379,8 @@ void Lowering::emitFormatRecord(contract::PrintfSpec ps,
   uint32_t id = uint32_t(spec.formats.size());
   spec.formats.push_back(ps);
 
-  FixedMap &events = fixedMap(contract::kEventsMap);
-  llvm::Value *rec = H.ringbufReserve(B, events.gv, ps.recordSize);
-  auto *ok = llvm::BasicBlock::Create(C, "printf.ok", fn);
-  auto *lost = llvm::BasicBlock::Create(C, "printf.lost", fn);
-  auto *done = llvm::BasicBlock::Create(C, "printf.done", fn);
-  B.CreateCondBr(B.CreateIsNotNull(rec), ok, lost);
-  B.SetInsertPoint(ok);
-  B.CreateStore(B.getInt32(uint32_t(kind)), rec);
-  B.CreateStore(B.getInt32(id), bytePtr(rec, 4));
+  RecordSite site = beginRecord(kind, B.getInt32(id), ps.recordSize);
+  llvm::Value *rec = site.rec;
   for (size_t i = 0; i < vals.size(); ++i) {
     const contract::FormatArg &fa = ps.args[i];
     if (fa.kind == contract::FormatArg::Kind::Inet ||
@@ -395,12 +397,7 @@ void Lowering::emitFormatRecord(contract::PrintfSpec ps,
         B.CreateStore(B.CreateLShr(H.getCurrentPidTgid(B), 32), bytePtr(rec, fa.offset + 8));
     }
   }
-  H.ringbufSubmit(B, rec);
-  B.CreateBr(done);
-  B.SetInsertPoint(lost);
-  bumpLostCounter();
-  B.CreateBr(done);
-  B.SetInsertPoint(done);
+  endRecord(site);
 }
 
 llvm::Value *Lowering::lowerStr(Expr &e, Call &c) {
@@ -510,15 +507,8 @@ llvm::Value *Lowering::lowerCall(Expr &e, Call &c) {
     uint32_t id = uint32_t(spec.formats.size());
     ps.recordSize = 8 + contract::kJoinArgs * contract::kJoinArgSize;
     spec.formats.push_back(ps);
-    FixedMap &events = fixedMap(contract::kEventsMap);
-    llvm::Value *rec = H.ringbufReserve(B, events.gv, ps.recordSize);
-    auto *ok = llvm::BasicBlock::Create(C, "join.ok", fn);
-    auto *lost = llvm::BasicBlock::Create(C, "join.lost", fn);
-    auto *done = llvm::BasicBlock::Create(C, "join.done", fn);
-    B.CreateCondBr(B.CreateIsNotNull(rec), ok, lost);
-    B.SetInsertPoint(ok);
-    B.CreateStore(B.getInt32(uint32_t(contract::EventKind::Join)), rec);
-    B.CreateStore(B.getInt32(id), bytePtr(rec, 4));
+    RecordSite site = beginRecord(contract::EventKind::Join, B.getInt32(id), ps.recordSize);
+    llvm::Value *rec = site.rec;
     llvm::Value *slot = allocI64("argp");
     for (uint32_t i = 0; i < contract::kJoinArgs; ++i) {
       llvm::Value *dst = bytePtr(rec, 8 + i * contract::kJoinArgSize);
@@ -536,12 +526,7 @@ llvm::Value *Lowering::lowerCall(Expr &e, Call &c) {
       B.CreateBr(next);
       B.SetInsertPoint(next);
     }
-    H.ringbufSubmit(B, rec);
-    B.CreateBr(done);
-    B.SetInsertPoint(lost);
-    bumpLostCounter();
-    B.CreateBr(done);
-    B.SetInsertPoint(done);
+    endRecord(site);
     return B.getInt64(0);
   }
   if (n == "time") {

@@ -158,7 +158,7 @@ int main(int argc, char **argv) {
                         << reinterpret_cast<const char *>(x.data() + 64) << "\n";
             }
       }
-      std::cout << m.name << " late: " << readLateCount(loader.mapFd(contract::kLateMap), 0) << "\n";
+      std::cout << m.name << " late: " << readCounter(loader.mapFd(contract::kLateMap), 0) << "\n";
     }
   };
   RunResult r = runSession(std::move(*obj), ro, hooks);

@@ -129,6 +129,16 @@ public:
   /// it as bpftrace does, with PrintfSpec::json set.
   void lowerPrintValue(Expr &e, Call &c);
   void emitEvent(contract::EventKind kind, uint32_t id);
+  /// A ring-buffer record being written: beginRecord reserves `size` bytes
+  /// and, where that worked, writes the header {kind, id} and leaves the
+  /// builder there; endRecord submits it, and counts it lost where the
+  /// reserve failed.
+  struct RecordSite {
+    llvm::Value *rec = nullptr;
+    llvm::BasicBlock *lost = nullptr, *done = nullptr;
+  };
+  RecordSite beginRecord(contract::EventKind kind, llvm::Value *id, uint32_t size);
+  void endRecord(const RecordSite &r);
   llvm::Value *ctxArg(unsigned index); ///< arg0..argN from pt_regs
   llvm::Value *loadCtxField(uint32_t offset, const Type *t);
 

@@ -89,17 +89,11 @@ void Lowering::emitRecord(contract::ProgramSpec &ps) {
   L.strings = strings;
   L.size = align8(at);
 
-  FixedMap &events = fixedMap(contract::kEventsMap);
   // The event's time, read once: shareRecordTime() makes the body use it too.
   recordNow = H.ktimeGetNs(B);
-  llvm::Value *rec = H.ringbufReserve(B, events.gv, L.size);
-  auto *ok = llvm::BasicBlock::Create(C, "record.ok", fn);
-  auto *lost = llvm::BasicBlock::Create(C, "record.lost", fn);
-  auto *done = llvm::BasicBlock::Create(C, "record.done", fn);
-  B.CreateCondBr(B.CreateIsNotNull(rec), ok, lost);
-  B.SetInsertPoint(ok);
-  B.CreateStore(B.getInt32(uint32_t(contract::EventKind::Record)), rec);
-  B.CreateStore(B.getInt32(uint32_t(spec.programs.size())), bytePtr(rec, 4));
+  RecordSite site = beginRecord(contract::EventKind::Record,
+                                B.getInt32(uint32_t(spec.programs.size())), L.size);
+  llvm::Value *rec = site.rec;
   B.CreateStore(B.CreateSub(recordNow, loadStartNs()), bytePtr(rec, 8));
   B.CreateStore(H.getCurrentPidTgid(B), bytePtr(rec, 16));
   B.CreateStore(B.CreateTrunc(H.getSmpProcessorId(B), B.getInt32Ty()), bytePtr(rec, 24));
@@ -161,12 +155,7 @@ void Lowering::emitRecord(contract::ProgramSpec &ps) {
                      B.CreateIntToPtr(p, B.getPtrTy()), space);
     }
   }
-  H.ringbufSubmit(B, rec);
-  B.CreateBr(done);
-  B.SetInsertPoint(lost);
-  bumpLostCounter();
-  B.CreateBr(done);
-  B.SetInsertPoint(done);
+  endRecord(site);
 }
 
 void Lowering::shareRecordTime() {

@@ -448,12 +448,12 @@ bool readWindowSlot(int fd, const contract::MapSpec &spec, uint64_t seq,
   return true;
 }
 
-uint64_t readLateCount(int lateFd, uint32_t mapIndex) {
-  if (lateFd < 0)
+uint64_t readCounter(int fd, uint32_t index) {
+  if (fd < 0)
     return 0;
   int ncpu = libbpf_num_possible_cpus();
   std::vector<uint64_t> vals(size_t(ncpu > 0 ? ncpu : 1), 0);
-  if (bpf_map_lookup_elem(lateFd, &mapIndex, vals.data()) != 0)
+  if (bpf_map_lookup_elem(fd, &index, vals.data()) != 0)
     return 0;
   uint64_t sum = 0;
   for (uint64_t v : vals)
@@ -512,6 +512,5 @@ bool zeroMap(int fd, const contract::MapSpec &spec, std::string &error, int comb
   return zeroOrClear(fd, spec, true, error, combineFd);
 }
 
-uint64_t readFullCount(int fullFd, uint32_t mapIndex) { return readLateCount(fullFd, mapIndex); }
 
 } // namespace obs

@@ -116,12 +116,11 @@ bool readWindowSlot(int fd, const contract::MapSpec &spec, uint64_t seq,
                     std::vector<WindowPartial> &out, std::string &error,
                     int exemplarFd = -1);
 
-/// Events that found their slot index taken by a newer slot, per map index
-/// (the obs_late per-CPU array, summed); 0 when the map has none.
-uint64_t readLateCount(int lateFd, uint32_t mapIndex);
-
-/// Updates of map `mapIndex` dropped because it was full (obs_full, summed).
-uint64_t readFullCount(int fullFd, uint32_t mapIndex);
+/// Slot `index` of a per-CPU array of u64 counters, summed over the CPUs
+/// (obs_lost: ring-buffer reserves that failed, slot 0; obs_late and
+/// obs_full: late events and full-map drops, by map index); 0 when the
+/// map or the slot cannot be read.
+uint64_t readCounter(int fd, uint32_t index);
 
 /// clear(@m): delete every entry (keyless maps are zeroed), and empty the
 /// write-combining cache `combineFd` (or -1).

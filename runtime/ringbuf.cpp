@@ -1,6 +1,7 @@
 //===- ringbuf.cpp - draining the events ring buffer ----------------------===//
 
 #include "runtime/ringbuf.h"
+#include "runtime/maps.h"
 #include "runtime/symbols.h"
 
 #include <bpf/bpf.h>
@@ -66,21 +67,7 @@ int EventStream::drain() {
   return int(received_ - before);
 }
 
-uint64_t EventStream::lost() const {
-  if (lostFd_ < 0)
-    return 0;
-  int ncpu = libbpf_num_possible_cpus();
-  if (ncpu <= 0)
-    return 0;
-  std::vector<uint64_t> vals(size_t(ncpu), 0);
-  uint32_t key = 0;
-  if (bpf_map_lookup_elem(lostFd_, &key, vals.data()) != 0)
-    return 0;
-  uint64_t sum = 0;
-  for (uint64_t v : vals)
-    sum += v;
-  return sum;
-}
+uint64_t EventStream::lost() const { return readCounter(lostFd_, 0); }
 
 std::string formatPrintf(const contract::PrintfSpec &spec, const uint8_t *rec, size_t size) {
   std::string out;

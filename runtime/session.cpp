@@ -301,7 +301,7 @@ RunResult runSession(contract::BpfObject object, const RunOptions &opt, RunHooks
   if (!r.loadFailed) {
     int fullFd = loader.mapFd(contract::kFullMap);
     for (uint32_t i = 0; fullFd >= 0 && i < spec.maps.size(); ++i)
-      if (uint64_t n = readFullCount(fullFd, i)) {
+      if (uint64_t n = readCounter(fullFd, i)) {
         r.mapFull += n;
         if (hooks.mapFull)
           hooks.mapFull(spec.maps[i], n);

@@ -142,7 +142,7 @@ struct LiveWindows::Impl {
       std::cerr << "obsc: " << err << "\n";
     }
     st.consumedSeq = seq;
-    uint64_t total = readLateCount(loader->mapFd(contract::kLateMap), st.index);
+    uint64_t total = readCounter(loader->mapFd(contract::kLateMap), st.index);
     if (total > st.lateSeen) {
       engine().recordLoss(m, window::LossKind::Late, (seq - 1) * ms.everyNs, total - st.lateSeen);
       if (opts.verbose)
@@ -151,7 +151,7 @@ struct LiveWindows::Impl {
     }
     // Updates dropped because the map was full since the last slot: this
     // window's loss (it is marked degraded).
-    uint64_t full = readFullCount(loader->mapFd(contract::kFullMap), st.index);
+    uint64_t full = readCounter(loader->mapFd(contract::kFullMap), st.index);
     if (full > st.fullSeen) {
       engine().recordLoss(m, window::LossKind::MapFull, (seq - 1) * ms.everyNs,
                           full - st.fullSeen);
@@ -162,20 +162,8 @@ struct LiveWindows::Impl {
     }
   }
 
-  uint64_t ringbufLost() const {
-    int fd = loader ? loader->lostFd() : -1;
-    int ncpu = libbpf_num_possible_cpus();
-    if (fd < 0 || ncpu <= 0)
-      return 0;
-    std::vector<uint64_t> vals(size_t(ncpu), 0);
-    uint32_t key = 0;
-    if (bpf_map_lookup_elem(fd, &key, vals.data()) != 0)
-      return 0;
-    uint64_t sum = 0;
-    for (uint64_t v : vals)
-      sum += v;
-    return sum;
-  }
+  uint64_t ringbufLost() const { return loader ? readCounter(loader->lostFd(), 0) : 0; }
+
 
   void recordRingbufLoss(uint64_t t) {
     uint64_t lost = ringbufLost();
