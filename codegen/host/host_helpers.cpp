@@ -153,6 +153,7 @@ bool lowerToHostModule(const CodegenInput &in, Diagnostics &diags, host::HostRun
     hm.maxEntries = ms.maxEntries;
     hm.array = ms.isArray;
     hm.windowed = ms.windowed;
+    hm.slots = ms.windowed && !ms.isArray ? ms.windowSlots : 0;
     hm.scriptIndex = int(st.index);
     host::HostMap &h = rt.addMap(std::move(hm));
     out.scriptMaps[st.index] = &h;

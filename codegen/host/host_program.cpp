@@ -3,6 +3,7 @@
 #include "codegen/host/host_program.h"
 
 #include "codegen/host/alert_lowering.h"
+#include "codegen/host/event_context.h"
 #include "codegen/host/host_jit.h"
 #include "codegen/host/host_module.h"
 #include "codegen/host/window_session.h"
@@ -29,25 +30,6 @@ using window::KeyId;
 using window::MapId;
 using window::WindowFunction;
 
-namespace {
-
-constexpr uint32_t kPtRegsArgs[] = {112, 104, 96, 88, 72, 64}; // x86-64 pt_regs
-constexpr uint32_t kPtRegsAx = 80;
-constexpr uint32_t kPtRegsSize = 168;
-
-/// The offset of a x86-64 `struct pt_regs` field ("di", "r8"), or -1.
-int ptRegsOffset(const std::string &field) {
-  static const char *const names[] = {"r15", "r14", "r13", "r12", "bp", "bx", "r11",
-                                      "r10", "r9",  "r8",  "ax",  "cx", "dx", "si",
-                                      "di",  "orig_ax", "ip", "cs", "flags", "sp", "ss"};
-  for (size_t i = 0; i < std::size(names); ++i)
-    if (field == names[i])
-      return int(8 * i);
-  return -1;
-}
-
-} // namespace
-
 struct HostProgram::Impl {
   SemaContext &sema;
   ProbeCatalog &catalog;
@@ -61,31 +43,9 @@ struct HostProgram::Impl {
   bool exitRequested = false;
 
   using ProbeFn = int64_t (*)(void *);
-  /// A tracepoint field, resolved once: where and how an argument goes.
-  struct FieldPlan {
-    enum class Kind : uint8_t { DataLoc, Chars, Array, Word } kind;
-    std::string name;
-    uint32_t offset = 0;
-    uint32_t size = 0;  ///< Chars: capacity; Word: bytes written
-    uint32_t count = 0; ///< Array: elements (size = element bytes)
-  };
   struct Program {
     ProbeFn fn = nullptr;
-    contract::AttachKind kind;
-    const Type *record = nullptr; ///< tracepoint args
-    size_t bytes = 256;           ///< the context's fixed part
-    std::vector<FieldPlan> fields;
-    /// The argument names of the last event seen and, per field, the
-    /// index of the first argument of that name (-1: none): events of one
-    /// probe have the same names in the same order, so the names are
-    /// compared, not searched.
-    std::vector<std::string> shape;
-    std::vector<int> fieldArg;
-    /// usdt: where each argument is (a register, or memory at a register
-    /// plus a displacement): replay puts the recorded value there.
-    bool usdt = false;
-    std::vector<UsdtArgument> usdtArgs;
-    uint64_t lastShape = 0; ///< ReplayEvent::shape of the last event, if any
+    host::ContextPlan plan; ///< how its context is laid out
   };
   std::vector<std::vector<Program>> groups;          ///< programs of one probe
   std::unordered_map<std::string, size_t> groupOf;   ///< by canonical probe
@@ -100,13 +60,8 @@ struct HostProgram::Impl {
   std::vector<int64_t> consumedSeq;           ///< per engine map: highest seq merged
   std::vector<uint64_t> lateSeen;             ///< per engine map: obs_late already counted
 
-  // Memory of the current event's context.
-  std::vector<uint64_t> ctxBuf;
-  /// usdt arguments in memory: a window per base register.
-  static constexpr size_t kUsdtWindow = 4096;
-  std::vector<uint64_t> usdtMem;
-  std::vector<int> usdtBases;
-
+  /// The contexts of the event being run.
+  host::EventContexts contexts;
   Impl(SemaContext &s, ProbeCatalog &c, output::OutputFormat &o, const HostProgramOptions &op)
       : sema(s), catalog(c), out(o), opts(op) {}
 
@@ -185,7 +140,7 @@ struct HostProgram::Impl {
     std::set<std::string> probes;
     for (const contract::ProgramSpec &ps : hm.spec.programs) {
       Program p;
-      p.kind = ps.kind;
+      p.plan.kind = ps.kind;
       p.fn = reinterpret_cast<ProbeFn>(jit->lookup(ps.name, error));
       if (!p.fn)
         return false;
@@ -197,8 +152,7 @@ struct HostProgram::Impl {
       case AK::Tracepoint: {
         canon = "tracepoint:" + ps.target + ":" + ps.func;
         std::string err;
-        p.record = catalog.tracepointArgs(ps.target, ps.func, err);
-        planFields(p);
+        p.plan.planFields(catalog.tracepointArgs(ps.target, ps.func, err));
         break;
       }
       case AK::RawTracepoint: canon = "rawtracepoint:" + ps.func; break;
@@ -232,14 +186,14 @@ struct HostProgram::Impl {
   }
 
   bool bindUsdt(const contract::ProgramSpec &ps, Program &p, std::string &error) {
-    p.usdt = true;
+    p.plan.usdt = true;
     std::string err;
     const std::vector<UsdtProbe> *all = catalog.usdtProbes(ps.target, err);
     for (size_t i = 0; all && i < all->size(); ++i) {
       const UsdtProbe &u = (*all)[i];
       if (u.name != ps.func || u.fileOffset != ps.offset)
         continue;
-      p.usdtArgs = u.parseArguments(err);
+      p.plan.usdtArgs = u.parseArguments(err);
       if (!err.empty()) {
         error = "usdt probe " + ps.probe + ": " + err;
         return false;
@@ -247,71 +201,6 @@ struct HostProgram::Impl {
       break;
     }
     return true;
-  }
-
-  /// usdt: argument i's value where the lowering reads it (usdtArg in
-  /// codegen/builtins.cpp): its register, or memory at base register +
-  /// displacement, the base pointing into a window of usdtMem per register.
-  void placeUsdt(const Program &p, const replay::ReplayEvent &ev, uint8_t *regs) {
-    usdtBases.clear();
-    for (size_t i = 0; i < p.usdtArgs.size() && i < ev.args.size(); ++i) {
-      const UsdtArgument &a = p.usdtArgs[i];
-      uint64_t v = argWord(ev.args[i].value);
-      int reg = a.reg.empty() ? -1 : ptRegsOffset(ptRegsField(a.reg));
-      if (a.kind == UsdtArgument::Kind::Register && reg >= 0) {
-        std::memcpy(regs + reg, &v, 8);
-      } else if (a.kind == UsdtArgument::Kind::Memory && reg >= 0 && a.symbol.empty()) {
-        size_t w = 0;
-        while (w < usdtBases.size() && usdtBases[w] != reg)
-          ++w;
-        if (w == usdtBases.size())
-          usdtBases.push_back(reg);
-        if (usdtMem.size() < (w + 1) * kUsdtWindow / 8)
-          usdtMem.resize((w + 1) * kUsdtWindow / 8);
-        uint8_t *window = reinterpret_cast<uint8_t *>(usdtMem.data()) + w * kUsdtWindow;
-        uint64_t base = reinterpret_cast<uint64_t>(window) + kUsdtWindow / 2;
-        std::memcpy(regs + reg, &base, 8);
-        if (!a.indexReg.empty())
-          if (int x = ptRegsOffset(ptRegsField(a.indexReg)); x >= 0)
-            std::memset(regs + x, 0, 8);
-        int64_t at = int64_t(kUsdtWindow / 2) + a.value;
-        if (at >= 0 && at + 8 <= int64_t(kUsdtWindow))
-          std::memcpy(window + at, &v, 8);
-      }
-    }
-    if (!usdtMem.empty()) {
-      uintptr_t b = reinterpret_cast<uintptr_t>(usdtMem.data());
-      rt.readable.push_back({b, b + usdtMem.size() * 8});
-    }
-  }
-
-  void planFields(Program &p) {
-    if (!p.record)
-      return;
-    p.bytes = std::max<size_t>(p.record->size, 8);
-    for (const Field &f : p.record->recordFields()) {
-      if (!f.type)
-        continue;
-      const Type *t = f.type;
-      FieldPlan fp;
-      fp.name = f.name;
-      fp.offset = f.offset;
-      if ((t->kind == TypeKind::String || t->kind == TypeKind::Buffer) && t->size == 0) {
-        fp.kind = FieldPlan::Kind::DataLoc;
-      } else if (t->kind == TypeKind::String) {
-        fp.kind = FieldPlan::Kind::Chars;
-        fp.size = t->size;
-      } else if (t->kind == TypeKind::Array) {
-        fp.kind = FieldPlan::Kind::Array;
-        fp.count = t->count ? t->count : 1;
-        fp.size = t->size / fp.count;
-      } else {
-        fp.kind = FieldPlan::Kind::Word;
-        fp.size = t->kind == TypeKind::Integer && t->bits ? t->bits / 8 : 8;
-      }
-      p.fields.push_back(std::move(fp));
-    }
-    p.fieldArg.assign(p.fields.size(), -1);
   }
 
   //===-- Windows: reading the host maps' slots --------------------------===//
@@ -373,149 +262,24 @@ struct HostProgram::Impl {
     rt.setEventContext(ev.comm, ev.ppid);
   }
 
-  /// A pointer argument given as a string points to the event's own copy,
-  /// which probe reads may copy from while the body runs.
-  uint64_t stringPointer(const std::string &s) {
-    uintptr_t p = reinterpret_cast<uintptr_t>(s.c_str());
-    rt.readable.push_back({p, p + s.size() + 1});
-    return p;
-  }
-
-  [[gnu::always_inline]] uint64_t argWord(const replay::ReplayValue &v) {
-    if (v.kind == replay::ReplayValue::Kind::String)
-      return stringPointer(v.s);
-    if (v.kind == replay::ReplayValue::Kind::IntArray)
-      return v.array.empty() ? 0 : uint64_t(v.array[0]);
-    return uint64_t(v.i);
-  }
-
-  /// Per field of p, the first argument of that name (p.fieldArg), found
-  /// again only when the names differ from the last event's.
-  void matchShape(Program &p, const replay::ReplayEvent &ev) {
-    if (ev.shape && ev.shape == p.lastShape)
-      return;
-    p.lastShape = ev.shape;
-    const auto &args = ev.args;
-    bool same = p.shape.size() == args.size();
-    for (size_t i = 0; same && i < args.size(); ++i)
-      same = p.shape[i] == args[i].name;
-    if (same)
-      return;
-    p.shape.resize(args.size());
-    for (size_t i = 0; i < args.size(); ++i)
-      p.shape[i] = args[i].name;
-    for (size_t j = 0; j < p.fields.size(); ++j) {
-      p.fieldArg[j] = -1;
-      for (size_t i = 0; i < args.size(); ++i)
-        if (args[i].name == p.fields[j].name) {
-          p.fieldArg[j] = int(i);
-          break;
-        }
-    }
-  }
-
-  void *buildContext(Program &p, const replay::ReplayEvent &ev) {
-    using AK = contract::AttachKind;
-    using RV = replay::ReplayValue;
+  /// Runs progs on ev: their contexts laid out one after the other in
+  /// `contexts`, which probe reads may copy from.
+  void runOn(std::vector<Program> &progs, const replay::ReplayEvent &ev) {
+    size_t words = 0;
+    for (const Program &p : progs)
+      words += host::contextWords(p.plan, ev);
+    if (contexts.mem.size() < words)
+      contexts.mem.resize(std::max(words, size_t(64)));
+    contexts.clear();
+    size_t at = 0;
+    for (Program &p : progs)
+      at = host::buildContext(p.plan, ev, contexts, at);
+    uintptr_t b = reinterpret_cast<uintptr_t>(contexts.mem.data());
     rt.readable.clear();
-    size_t bytes = p.bytes;
-    // Dynamic (__data_loc) strings go after the fixed record.
-    size_t dyn = 0;
-    for (const replay::ReplayArg &a : ev.args)
-      if (a.value.kind == RV::Kind::String)
-        dyn += a.value.s.size() + 1;
-    // One spare word, and one per field: a __data_loc field given a
-    // number still gets its empty string.
-    size_t words = (bytes + dyn + 7) / 8 + 1 + (p.fields.size() + 7) / 8;
-    if (ctxBuf.size() < words)
-      ctxBuf.resize(std::max(words, size_t(64)));
-    uint64_t *w = ctxBuf.data();
-    for (size_t i = 0; i < words; ++i)
-      w[i] = 0;
-    uint8_t *base = reinterpret_cast<uint8_t *>(w);
-    uintptr_t b = reinterpret_cast<uintptr_t>(base);
-    rt.readable.push_back({b, b + bytes + dyn});
-    // Little-endian stores of 1, 2, 4 or 8 bytes (the sizes of fields).
-    auto put = [&](uint32_t off, uint64_t v, uint32_t size) {
-      if (off + size > bytes)
-        return;
-      uint8_t *d = base + off;
-      switch (size) {
-      case 1: *d = uint8_t(v); break;
-      case 2: { uint16_t x = uint16_t(v); std::memcpy(d, &x, 2); break; }
-      case 4: { uint32_t x = uint32_t(v); std::memcpy(d, &x, 4); break; }
-      case 8: std::memcpy(d, &v, 8); break;
-      default: std::memcpy(d, &v, std::min<uint32_t>(size, 8)); break;
-      }
-    };
-    switch (p.kind) {
-    case AK::Tracepoint: {
-      if (!p.record)
-        break;
-      matchShape(p, ev);
-      size_t dynAt = bytes;
-      // Locals: the byte stores below may alias anything, so vector
-      // sizes and data would be loaded again for every field.
-      const FieldPlan *fields = p.fields.data();
-      const int *fieldArg = p.fieldArg.data();
-      const replay::ReplayArg *args = ev.args.data();
-      for (size_t j = 0, n = p.fields.size(); j < n; ++j) {
-        if (fieldArg[j] < 0)
-          continue;
-        const FieldPlan &f = fields[j];
-        const RV *v = &args[size_t(fieldArg[j])].value;
-        switch (f.kind) {
-        case FieldPlan::Kind::DataLoc: {
-          // __data_loc: (length << 16) | offset, bytes after the record.
-          size_t n = v->kind == RV::Kind::String ? v->s.size() : 0;
-          if (n)
-            std::memcpy(base + dynAt, v->s.data(), n);
-          base[dynAt + n] = 0;
-          uint32_t loc = uint32_t((n + 1) << 16 | dynAt);
-          put(f.offset, loc, 4);
-          dynAt += n + 1;
-          break;
-        }
-        case FieldPlan::Kind::Chars:
-          if (v->kind == RV::Kind::String)
-            std::memcpy(base + f.offset, v->s.data(), std::min<size_t>(v->s.size(), f.size - 1));
-          break;
-        case FieldPlan::Kind::Array:
-          for (uint32_t i = 0; i < f.count; ++i) {
-            int64_t x = v->kind == RV::Kind::IntArray ? (i < v->array.size() ? v->array[i] : 0)
-                                                      : (i == 0 ? v->i : 0);
-            put(f.offset + i * f.size, uint64_t(x), f.size);
-          }
-          break;
-        case FieldPlan::Kind::Word: put(f.offset, argWord(*v), f.size); break;
-        }
-      }
-      break;
-    }
-    case AK::Kprobe:
-    case AK::Kretprobe:
-    case AK::Uprobe:
-    case AK::Uretprobe:
-      if (p.usdt) {
-        placeUsdt(p, ev, base);
-        break;
-      }
-      for (size_t i = 0; i < ev.args.size() && i < std::size(kPtRegsArgs); ++i)
-        put(kPtRegsArgs[i], argWord(ev.args[i].value), 8);
-      if (ev.hasRetval)
-        put(kPtRegsAx, uint64_t(ev.retval), 8);
-      (void)kPtRegsSize;
-      break;
-    case AK::RawTracepoint:
-    case AK::Fentry:
-    case AK::Fexit:
-      for (size_t i = 0; i < ev.args.size() && 8 * i + 8 <= bytes; ++i)
-        put(uint32_t(8 * i), argWord(ev.args[i].value), 8);
-      break;
-    default:
-      break;
-    }
-    return base;
+    for (auto [from, to] : contexts.readable)
+      rt.readable.push_back({b + from, b + to});
+    for (size_t k = 0; k < progs.size(); ++k)
+      progs[k].fn(contexts.mem.data() + contexts.ctxAt[k]);
   }
 
   bool run(const replay::ReplayEvent &ev) {
@@ -532,8 +296,7 @@ struct HostProgram::Impl {
     if (lastGroup < 0)
       return false;
     setEvent(ev, ev.ts);
-    for (Program &p : groups[size_t(lastGroup)])
-      p.fn(buildContext(p, ev));
+    runOn(groups[size_t(lastGroup)], ev);
     return true;
   }
 
@@ -542,8 +305,7 @@ struct HostProgram::Impl {
     ev.pid = ev.tid = 0;
     ev.ts = ts;
     setEvent(ev, ts);
-    for (Program &p : progs)
-      p.fn(buildContext(p, ev));
+    runOn(progs, ev);
   }
 
   //===-- Ring-buffer records ------------------------------------------------===//

@@ -60,6 +60,13 @@ size_t readableFrom(const HostRuntime &rt, uintptr_t p) {
 void HostMap::init() {
   static_assert(sizeof(obs_exemplar) % 8 == 0, "exemplars are whole words");
   keyWordCount_ = array ? 0 : (keySize + 7) / 8;
+  if (array || keySize < 8)
+    slots = 0;
+  hashSize_ = slots ? keySize - 8 : keySize;
+  // The slot index is word aligned in the kernel's key (contract.h); if it
+  // were not, the words compared would include it.
+  if (slots && hashSize_ % 8)
+    slots = 0, hashSize_ = keySize;
   exemplarAt_ = 1 + keyWordCount_ + words();
   stride_ = exemplarAt_ + (windowed && exemplars ? uint32_t(sizeof(obs_exemplar) / 8) : 0);
   count_ = 0;
@@ -87,14 +94,17 @@ namespace {
 
 inline uint64_t HostMap::hashOf(const void *key, uint64_t k0, uint64_t k1) const {
   uint64_t h = (k0 ^ (k1 * 0x9e3779b97f4a7c15ULL)) * 0xbf58476d1ce4e5b9ULL;
-  if (keySize > 16)
-    h = mixTail(h, static_cast<const uint8_t *>(key) + 16, keySize);
+  if (hashSize_ > 16)
+    h = mixTail(h, static_cast<const uint8_t *>(key) + 16, hashSize_);
   h ^= h >> 31;
   h *= 0x94d049bb133111ebULL;
   return h ^ (h >> 29);
 }
 
 inline uint32_t HostMap::lookupId(const void *key) const {
+  uint32_t slot = 0;
+  if (slots && (slot = slotOf(key)) == kNone)
+    return kNone;
   uint64_t k0, k1;
   keyWords(key, k0, k1);
   uint64_t h = hashOf(key, k0, k1);
@@ -106,22 +116,33 @@ inline uint32_t HostMap::lookupId(const void *key) const {
       return kNone;
     if (s.tag != tag)
       continue;
-    // The key in the entry, zero padded to whole words.
-    const uint64_t *e = entry(s.id) + 1;
-    if (keySize <= 16 ? e[0] == k0 && (keySize <= 8 || e[1] == k1)
-                      : std::memcmp(e, key, keySize) == 0)
-      return s.id;
+    // The key in the entry, zero padded to whole words (a grouped map: the
+    // entry of the slot asked for, which holds the same user key).
+    uint32_t id = s.id + slot;
+    const uint64_t *e = entry(id) + 1;
+    if (hashSize_ <= 16 ? hashSize_ == 0 || (e[0] == k0 && (hashSize_ <= 8 || e[1] == k1))
+                        : std::memcmp(e, key, hashSize_) == 0)
+      return id;
   }
 }
 
 uint32_t HostMap::addId(const void *key) {
-  uint32_t id = count_++;
-  if ((id >> kChunkBits) >= chunks_.size())
+  uint32_t n = slots ? slots : 1;
+  uint32_t id = count_;
+  count_ += n;
+  while (((count_ - 1) >> kChunkBits) >= chunks_.size())
     chunks_.emplace_back(new uint64_t[size_t(stride_) << kChunkBits]());
   if (array)
     return id;
-  std::memcpy(entry(id) + 1, key, keySize);
-  if (size_t(count_) * 2 > index_.size()) {
+  // A grouped map: one entry per slot index, each with its own full key.
+  for (uint32_t i = 0; i < n; ++i) {
+    std::memcpy(entry(id + i) + 1, key, keySize);
+    if (slots) {
+      uint64_t s = i;
+      std::memcpy(reinterpret_cast<uint8_t *>(entry(id + i) + 1) + keySize - 8, &s, 8);
+    }
+  }
+  if (size_t(indexed()) * 2 > index_.size()) {
     grow();
   } else {
     uint64_t k0, k1;
@@ -133,14 +154,15 @@ uint32_t HostMap::addId(const void *key) {
       i = (i + 1) & mask;
     index_[i] = Slot{uint32_t(h >> 32), id};
   }
-  return id;
+  return slots ? id + slotOf(key) : id;
 }
 
 void HostMap::grow() {
   std::vector<Slot> old(index_.size() * 2, Slot{0, kNone});
   index_.swap(old);
   size_t mask = index_.size() - 1;
-  for (uint32_t id = 0; id < count_; ++id) {
+  uint32_t n = slots ? slots : 1;
+  for (uint32_t id = 0; id < count_; id += n) {
     const void *key = entry(id) + 1;
     uint64_t k0, k1;
     keyWords(key, k0, k1);
@@ -170,6 +192,8 @@ int HostMap::update(const void *key, const void *value, uint64_t flags) {
     if ((flags & 3) == kExist || array)
       return array ? -E2BIG : -ENOENT;
     if (live >= maxEntries)
+      return -E2BIG;
+    if (slots && slotOf(key) == kNone)
       return -E2BIG;
     id = lookupId(key);
     if (id == kNone)

@@ -35,6 +35,14 @@ class HostRuntime;
 /// maps), the value, the exemplar (windowed maps), so that finding a key
 /// and using its value touch one or two cache lines. The hash index is
 /// open-addressed, 8 bytes a slot (hash bits and id), so it stays cached.
+///
+/// Windowed maps (`slots` > 0) are keyed by the user key plus a uint64 slot
+/// index below `slots` in their last 8 bytes. Their entries come in groups:
+/// a user key's first use gives it `slots` consecutive ids, one per slot
+/// index, and the index holds the group, found by the user key alone. So
+/// the index has one slot per user key (1000 keys: 16 KB) rather than one
+/// per key and slot, and a lookup touches the entry it returns and a cached
+/// index line.
 struct HostMap {
   std::string name;
   uint32_t keySize = 4, valueSize = 8, maxEntries = 1;
@@ -51,6 +59,7 @@ struct HostMap {
   /// hold them (set with keepExemplars).
   bool exemplars = true;
   uint64_t everyNs = 0; ///< windowed: slot length
+  uint32_t slots = 0;   ///< windowed hash maps: slot indexes (grouped ids)
   uint32_t live = 0;    ///< present entries of a hash map
 
   static constexpr uint32_t kNone = UINT32_MAX;
@@ -98,12 +107,13 @@ private:
   uint64_t *entry(uint32_t id) const {
     return chunks_[id >> kChunkBits].get() + size_t(id & ((1u << kChunkBits) - 1)) * stride_;
   }
-  /// The key's first 16 bytes, zero padded (fixed-size copies for the
-  /// usual sizes, so no call to memcpy).
+  /// The first 16 of the key's hashed bytes (all but a grouped map's slot
+  /// index), zero padded (fixed-size copies for the usual sizes, so no call
+  /// to memcpy).
   void keyWords(const void *key, uint64_t &k0, uint64_t &k1) const {
     const auto *p = static_cast<const uint8_t *>(key);
     k0 = k1 = 0;
-    switch (keySize) {
+    switch (hashSize_) {
     case 4: {
       uint32_t w;
       std::memcpy(&w, p, 4);
@@ -116,16 +126,24 @@ private:
       std::memcpy(&k1, p + 8, 8);
       return;
     default:
-      if (keySize >= 16) {
+      if (hashSize_ >= 16) {
         std::memcpy(&k0, p, 8);
         std::memcpy(&k1, p + 8, 8);
         return;
       }
-      std::memcpy(&k0, p, keySize < 8 ? keySize : 8);
-      if (keySize > 8)
-        std::memcpy(&k1, p + 8, keySize - 8);
+      std::memcpy(&k0, p, hashSize_ < 8 ? hashSize_ : 8);
+      if (hashSize_ > 8)
+        std::memcpy(&k1, p + 8, hashSize_ - 8);
     }
   }
+  /// A grouped map's slot index in `key` (kNone when out of range).
+  uint32_t slotOf(const void *key) const {
+    uint64_t s;
+    std::memcpy(&s, static_cast<const uint8_t *>(key) + keySize - 8, 8);
+    return s < slots ? uint32_t(s) : kNone;
+  }
+  /// Index entries: user keys of a grouped map, keys of other hash maps.
+  uint32_t indexed() const { return slots ? count_ / slots : count_; }
   uint64_t hashOf(const void *key, uint64_t k0, uint64_t k1) const;
   /// The id of `key` in the index (present or not), or kNone.
   uint32_t lookupId(const void *key) const;
@@ -137,6 +155,7 @@ private:
   std::vector<Slot> index_; ///< hash maps: power-of-two size
   uint32_t count_ = 0;
   uint32_t keyWordCount_ = 0; ///< key words in an entry (0 for arrays)
+  uint32_t hashSize_ = 0;     ///< key bytes hashed and compared
   uint32_t exemplarAt_ = 0;   ///< word of the exemplar in an entry
   uint32_t stride_ = 2;       ///< words per entry
 };
