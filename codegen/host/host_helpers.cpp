@@ -39,6 +39,17 @@ private:
   llvm::Value *runtime(Builder &b) {
     return b.CreateIntToPtr(b.getInt64(reinterpret_cast<uint64_t>(&rt_)), b.getPtrTy());
   }
+  /// A field of the current event in the HostRuntime, loaded in place
+  /// (the runtime does not move; the replay loop sets it before each run).
+  template <typename T> llvm::Value *eventField(Builder &b, const T &field) {
+    static_assert(sizeof(T) == 4 || sizeof(T) == 8, "a 32- or 64-bit field");
+    llvm::Type *ty = sizeof(T) == 8 ? b.getInt64Ty() : b.getInt32Ty();
+    llvm::Value *at = b.CreateIntToPtr(b.getInt64(reinterpret_cast<uint64_t>(&field)), b.getPtrTy());
+    return b.CreateZExt(b.CreateLoad(ty, at), b.getInt64Ty());
+  }
+  llvm::Value *pair(Builder &b, llvm::Value *hi, llvm::Value *lo) {
+    return b.CreateOr(b.CreateShl(hi, 32), lo);
+  }
   llvm::Type *i64(Builder &b) { return b.getInt64Ty(); }
   llvm::Type *ptr(Builder &b) { return b.getPtrTy(); }
 
@@ -54,18 +65,14 @@ public:
     return call(b, "obs_host_map_delete", i64(b), {map, key}, false);
   }
   llvm::Value *getCurrentPidTgid(Builder &b) override {
-    return call(b, "obs_host_pid_tgid", i64(b), {});
+    return pair(b, eventField(b, rt_.pid), eventField(b, rt_.tid));
   }
   llvm::Value *getCurrentUidGid(Builder &b) override {
-    return call(b, "obs_host_uid_gid", i64(b), {});
+    return pair(b, eventField(b, rt_.gid), eventField(b, rt_.uid));
   }
-  llvm::Value *ktimeGetNs(Builder &b) override { return call(b, "obs_host_ktime", i64(b), {}); }
-  llvm::Value *getSmpProcessorId(Builder &b) override {
-    return call(b, "obs_host_cpu", i64(b), {});
-  }
-  llvm::Value *getCurrentCgroupId(Builder &b) override {
-    return call(b, "obs_host_cgroup", i64(b), {});
-  }
+  llvm::Value *ktimeGetNs(Builder &b) override { return eventField(b, rt_.nowNs); }
+  llvm::Value *getSmpProcessorId(Builder &b) override { return eventField(b, rt_.cpu); }
+  llvm::Value *getCurrentCgroupId(Builder &b) override { return eventField(b, rt_.cgroup); }
   llvm::Value *getCurrentTask(Builder &b) override { return call(b, "obs_host_task", i64(b), {}); }
   llvm::Value *getStackId(Builder &b, llvm::Value *ctx, llvm::Value *stackMap,
                           bool user) override {

@@ -21,7 +21,7 @@ void touch(HostMap &m, uint32_t id) {
   if (m.exemplarThreshold >= 0 && m.everyNs) {
     // The slot this event folds into; the count before it, if the entry
     // already holds that slot.
-    uint64_t seq = rt.nowNs / m.everyNs + 1;
+    uint64_t seq = m.seqAt(rt.nowNs);
     bool same = value[0] == seq;
     if (same && x.crossed)
       return; // frozen at the crossing
@@ -77,6 +77,7 @@ void HostMap::init() {
       entry(addId(&i))[0] = 1;
   } else {
     index_.assign(64, Slot{0, kNone});
+    shift_ = 64 - 6;
   }
 }
 
@@ -92,25 +93,27 @@ namespace {
 }
 } // namespace
 
+/// Multiplicative hashing: the index slot is the product's top bits (home),
+/// which depend on every bit of the key; one multiply for keys of a word.
 inline uint64_t HostMap::hashOf(const void *key, uint64_t k0, uint64_t k1) const {
-  uint64_t h = (k0 ^ (k1 * 0x9e3779b97f4a7c15ULL)) * 0xbf58476d1ce4e5b9ULL;
+  uint64_t h = k0;
+  if (hashSize_ > 8)
+    h ^= k1 * 0x9e3779b97f4a7c15ULL + (k1 >> 29);
   if (hashSize_ > 16)
     h = mixTail(h, static_cast<const uint8_t *>(key) + 16, hashSize_);
-  h ^= h >> 31;
-  h *= 0x94d049bb133111ebULL;
-  return h ^ (h >> 29);
+  return h * 0xbf58476d1ce4e5b9ULL;
 }
 
-inline uint32_t HostMap::lookupId(const void *key) const {
+uint32_t HostMap::lookupId(const void *key) const {
   uint32_t slot = 0;
   if (slots && (slot = slotOf(key)) == kNone)
     return kNone;
   uint64_t k0, k1;
   keyWords(key, k0, k1);
   uint64_t h = hashOf(key, k0, k1);
-  uint32_t tag = uint32_t(h >> 32);
+  uint32_t tag = tagOf(h);
   size_t mask = index_.size() - 1;
-  for (size_t i = h & mask;; i = (i + 1) & mask) {
+  for (size_t i = home(h);; i = (i + 1) & mask) {
     const Slot &s = index_[i];
     if (s.id == kNone)
       return kNone;
@@ -149,10 +152,10 @@ uint32_t HostMap::addId(const void *key) {
     keyWords(key, k0, k1);
     uint64_t h = hashOf(key, k0, k1);
     size_t mask = index_.size() - 1;
-    size_t i = h & mask;
+    size_t i = home(h);
     while (index_[i].id != kNone)
       i = (i + 1) & mask;
-    index_[i] = Slot{uint32_t(h >> 32), id};
+    index_[i] = Slot{tagOf(h), id};
   }
   return slots ? id + slotOf(key) : id;
 }
@@ -160,6 +163,7 @@ uint32_t HostMap::addId(const void *key) {
 void HostMap::grow() {
   std::vector<Slot> old(index_.size() * 2, Slot{0, kNone});
   index_.swap(old);
+  shift_ -= 1;
   size_t mask = index_.size() - 1;
   uint32_t n = slots ? slots : 1;
   for (uint32_t id = 0; id < count_; id += n) {
@@ -167,21 +171,11 @@ void HostMap::grow() {
     uint64_t k0, k1;
     keyWords(key, k0, k1);
     uint64_t h = hashOf(key, k0, k1);
-    size_t i = h & mask;
+    size_t i = home(h);
     while (index_[i].id != kNone)
       i = (i + 1) & mask;
-    index_[i] = Slot{uint32_t(h >> 32), id};
+    index_[i] = Slot{tagOf(h), id};
   }
-}
-
-uint32_t HostMap::find(const void *key) const {
-  if (array) {
-    uint32_t i;
-    std::memcpy(&i, key, 4);
-    return i < count_ ? i : kNone;
-  }
-  uint32_t id = lookupId(key);
-  return id != kNone && present(id) ? id : kNone;
 }
 
 int HostMap::update(const void *key, const void *value, uint64_t flags) {
@@ -291,11 +285,6 @@ static int64_t obs_host_map_update(HostMap *m, const void *key, const void *valu
   return m->update(key, value, flags);
 }
 static int64_t obs_host_map_delete(HostMap *m, const void *key) { return m->remove(key); }
-static uint64_t obs_host_pid_tgid(HostRuntime *rt) { return uint64_t(rt->pid) << 32 | rt->tid; }
-static uint64_t obs_host_uid_gid(HostRuntime *rt) { return uint64_t(rt->gid) << 32 | rt->uid; }
-static uint64_t obs_host_ktime(HostRuntime *rt) { return rt->nowNs; }
-static uint64_t obs_host_cpu(HostRuntime *rt) { return rt->cpu; }
-static uint64_t obs_host_cgroup(HostRuntime *rt) { return rt->cgroup; }
 static uint64_t obs_host_task(HostRuntime *rt) {
   return rt->hasTaskLayout ? reinterpret_cast<uint64_t>(rt->task.data()) : 0;
 }
@@ -395,11 +384,6 @@ std::vector<std::pair<std::string, void *>> HostRuntime::symbols() {
       {"obs_host_map_lookup", reinterpret_cast<void *>(&obs_host_map_lookup)},
       {"obs_host_map_update", reinterpret_cast<void *>(&obs_host_map_update)},
       {"obs_host_map_delete", reinterpret_cast<void *>(&obs_host_map_delete)},
-      {"obs_host_pid_tgid", reinterpret_cast<void *>(&obs_host_pid_tgid)},
-      {"obs_host_uid_gid", reinterpret_cast<void *>(&obs_host_uid_gid)},
-      {"obs_host_ktime", reinterpret_cast<void *>(&obs_host_ktime)},
-      {"obs_host_cpu", reinterpret_cast<void *>(&obs_host_cpu)},
-      {"obs_host_cgroup", reinterpret_cast<void *>(&obs_host_cgroup)},
       {"obs_host_task", reinterpret_cast<void *>(&obs_host_task)},
       {"obs_host_stack_id", reinterpret_cast<void *>(&obs_host_stack_id)},
       {"obs_host_comm", reinterpret_cast<void *>(&obs_host_comm)},

@@ -75,8 +75,24 @@ struct HostMap {
   obs_exemplar &exemplar(uint32_t id) {
     return *reinterpret_cast<obs_exemplar *>(entry(id) + exemplarAt_);
   }
+  /// The slot sequence number (slot + 1) of time `now`, kept for the slot.
+  uint64_t seqAt(uint64_t now) {
+    if (now - seqFrom_ >= everyNs) {
+      seq_ = now / everyNs + 1;
+      seqFrom_ = (seq_ - 1) * everyNs;
+    }
+    return seq_;
+  }
   /// The id of a present entry, or kNone.
-  uint32_t find(const void *key) const;
+  uint32_t find(const void *key) const {
+    if (array) {
+      uint32_t i;
+      std::memcpy(&i, key, 4);
+      return i < count_ ? i : kNone;
+    }
+    uint32_t id = lookupId(key);
+    return id != kNone && present(id) ? id : kNone;
+  }
   /// 0, or -EEXIST / -ENOENT / -E2BIG like the kernel.
   int update(const void *key, const void *value, uint64_t flags);
   int remove(const void *key);
@@ -145,6 +161,9 @@ private:
   /// Index entries: user keys of a grouped map, keys of other hash maps.
   uint32_t indexed() const { return slots ? count_ / slots : count_; }
   uint64_t hashOf(const void *key, uint64_t k0, uint64_t k1) const;
+  /// The index slot a hash starts from, and the bits kept to tell keys apart.
+  size_t home(uint64_t h) const { return size_t(h >> shift_); }
+  static uint32_t tagOf(uint64_t h) { return uint32_t(h) ^ uint32_t(h >> 32); }
   /// The id of `key` in the index (present or not), or kNone.
   uint32_t lookupId(const void *key) const;
   /// A new id for `key` (not in the index), its entry absent and zero.
@@ -153,6 +172,8 @@ private:
 
   std::vector<std::unique_ptr<uint64_t[]>> chunks_;
   std::vector<Slot> index_; ///< hash maps: power-of-two size
+  uint32_t shift_ = 58;     ///< 64 - log2(index_.size())
+  uint64_t seqFrom_ = 0, seq_ = 1; ///< seqAt's slot: its start and seq
   uint32_t count_ = 0;
   uint32_t keyWordCount_ = 0; ///< key words in an entry (0 for arrays)
   uint32_t hashSize_ = 0;     ///< key bytes hashed and compared
