@@ -87,8 +87,8 @@ public:
       return nullptr;
     uint64_t *w = out_.mem.data() + extraAt_;
     std::fill(w, w + words, 0);
-    uint32_t b = uint32_t(extraAt_ * 8);
-    out_.readable.push_back({b, uint32_t(b + words * 8)});
+    uintptr_t b = reinterpret_cast<uintptr_t>(w);
+    out_.readable.push_back({b, b + words * 8});
     extraAt_ += words;
     return reinterpret_cast<uint8_t *>(w);
   }
@@ -99,7 +99,7 @@ public:
     if (!p)
       return 0;
     std::memcpy(p, s.data(), s.size());
-    out_.readable.back().second = out_.readable.back().first + uint32_t(s.size() + 1);
+    out_.readable.back().end = out_.readable.back().begin + s.size() + 1;
     return reinterpret_cast<uint64_t>(p);
   }
 
@@ -120,14 +120,10 @@ private:
 };
 
 /// Words of the context's own part: the fixed record, __data_loc strings
-/// after it, one spare word, and one per field (a __data_loc field given a
-/// number still gets its empty string).
-size_t ownWords(const ContextPlan &p, const replay::ReplayEvent &ev, size_t &dyn) {
-  dyn = 0;
-  if (p.kind == AK::Tracepoint)
-    for (const replay::ReplayArg &a : ev.args)
-      if (a.value.kind == RV::Kind::String)
-        dyn += a.value.s.size() + 1;
+/// after it (tracepoints: `dyn` bytes), one spare word, and one per field (a
+/// __data_loc field given a number still gets its empty string).
+size_t ownWords(const ContextPlan &p, const EventStrings &str, size_t &dyn) {
+  dyn = p.kind == AK::Tracepoint ? str.bytes : 0;
   return (p.bytes + dyn + 7) / 8 + 1 + (p.fields.size() + 7) / 8;
 }
 
@@ -245,27 +241,36 @@ void ContextPlan::planFields(const Type *rec) {
   fieldArg.assign(fields.size(), -1);
 }
 
-size_t contextWords(const ContextPlan &p, const replay::ReplayEvent &ev) {
-  size_t dyn;
-  size_t words = ownWords(p, ev, dyn);
-  // Strings that pointer arguments point to, and usdt windows.
+EventStrings eventStrings(const replay::ReplayEvent &ev) {
+  EventStrings str;
   for (const replay::ReplayArg &a : ev.args)
-    if (a.value.kind == RV::Kind::String)
-      words += (a.value.s.size() + 8) / 8;
+    if (a.value.kind == RV::Kind::String) {
+      str.bytes += a.value.s.size() + 1;
+      ++str.count;
+    }
+  return str;
+}
+
+size_t contextWords(const ContextPlan &p, const EventStrings &str) {
+  size_t dyn;
+  size_t words = ownWords(p, str, dyn);
+  // Copies of strings that pointer arguments point to, and usdt windows.
+  words += (str.bytes + 7 * str.count) / 8;
   if (p.usdt)
     words += std::min<size_t>(p.usdtArgs.size(), 8) * (kUsdtWindow / 8);
   return words;
 }
 
-size_t buildContext(ContextPlan &p, const replay::ReplayEvent &ev, EventContexts &out,
-                    size_t at) {
+size_t buildContext(ContextPlan &p, const replay::ReplayEvent &ev, const EventStrings &str,
+                    EventContexts &out, size_t at) {
   size_t dyn;
-  size_t words = ownWords(p, ev, dyn);
+  size_t words = ownWords(p, str, dyn);
   uint64_t *ctx = out.mem.data() + at;
   for (size_t i = 0; i < words; ++i)
     ctx[i] = 0;
   out.ctxAt.push_back(uint32_t(at));
-  out.readable.push_back({uint32_t(at * 8), uint32_t(at * 8 + p.bytes + dyn)});
+  uintptr_t b = reinterpret_cast<uintptr_t>(ctx);
+  out.readable.push_back({b, b + p.bytes + dyn});
   Writer w(out, at, p.bytes);
   w.extraAt_ = at + words;
   switch (p.kind) {

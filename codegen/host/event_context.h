@@ -13,6 +13,7 @@
 #pragma once
 
 #include "codegen/contract.h"
+#include "codegen/host/host_runtime.h"
 #include "lang/sema/catalog/elf_symbols.h"
 #include "runtime/replay/events.h"
 
@@ -31,16 +32,24 @@ namespace obs::host {
 /// from event to event): the contexts, the strings their pointers point
 /// to, usdt memory.
 struct EventContexts {
+  explicit EventContexts(std::vector<MemRange> &r) : readable(r) {}
   std::vector<uint64_t> mem;
   std::vector<uint32_t> ctxAt; ///< per program: its first word in mem
-  /// Byte ranges of mem that probe reads may copy from.
-  std::vector<std::pair<uint32_t, uint32_t>> readable;
+  /// Where the ranges of mem that probe reads may copy from go (the
+  /// runtime's).
+  std::vector<MemRange> &readable;
 
   void clear() {
     ctxAt.clear();
     readable.clear();
   }
 };
+
+/// An event's string arguments: their bytes, NULs included, and number.
+struct EventStrings {
+  size_t bytes = 0, count = 0;
+};
+EventStrings eventStrings(const replay::ReplayEvent &ev);
 
 /// How one program's context is laid out.
 struct ContextPlan {
@@ -74,11 +83,11 @@ struct ContextPlan {
 
 /// Words of EventContexts::mem that plan's context for ev needs, with the
 /// strings it points to and its usdt memory.
-size_t contextWords(const ContextPlan &plan, const replay::ReplayEvent &ev);
+size_t contextWords(const ContextPlan &plan, const EventStrings &str);
 
 /// Writes plan's context for ev at word `at` of out.mem (which has room:
 /// contextWords), with its readable ranges; returns the word after it.
-size_t buildContext(ContextPlan &plan, const replay::ReplayEvent &ev, EventContexts &out,
-                    size_t at);
+size_t buildContext(ContextPlan &plan, const replay::ReplayEvent &ev, const EventStrings &str,
+                    EventContexts &out, size_t at);
 
 } // namespace obs::host

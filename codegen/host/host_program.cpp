@@ -61,7 +61,7 @@ struct HostProgram::Impl {
   std::vector<uint64_t> lateSeen;             ///< per engine map: obs_late already counted
 
   /// The contexts of the event being run.
-  host::EventContexts contexts;
+  host::EventContexts contexts{rt.readable};
   Impl(SemaContext &s, ProbeCatalog &c, output::OutputFormat &o, const HostProgramOptions &op)
       : sema(s), catalog(c), out(o), opts(op) {}
 
@@ -265,19 +265,16 @@ struct HostProgram::Impl {
   /// Runs progs on ev: their contexts laid out one after the other in
   /// `contexts`, which probe reads may copy from.
   void runOn(std::vector<Program> &progs, const replay::ReplayEvent &ev) {
+    host::EventStrings str = host::eventStrings(ev);
     size_t words = 0;
     for (const Program &p : progs)
-      words += host::contextWords(p.plan, ev);
+      words += host::contextWords(p.plan, str);
     if (contexts.mem.size() < words)
       contexts.mem.resize(std::max(words, size_t(64)));
     contexts.clear();
     size_t at = 0;
     for (Program &p : progs)
-      at = host::buildContext(p.plan, ev, contexts, at);
-    uintptr_t b = reinterpret_cast<uintptr_t>(contexts.mem.data());
-    rt.readable.clear();
-    for (auto [from, to] : contexts.readable)
-      rt.readable.push_back({b + from, b + to});
+      at = host::buildContext(p.plan, ev, str, contexts, at);
     for (size_t k = 0; k < progs.size(); ++k)
       progs[k].fn(contexts.mem.data() + contexts.ctxAt[k]);
   }
