@@ -11,12 +11,12 @@ namespace obs::host {
 namespace {
 constexpr uint64_t kNoExist = 1, kExist = 2; // BPF_NOEXIST, BPF_EXIST
 
-void touch(HostMap &m, uint32_t id) {
-  if (!m.windowed || !m.rt || !m.exemplars)
-    return;
+/// Entry e of windowed map m was looked up by the current event: its
+/// exemplar, when kept, is the event (spec §10.5).
+void touch(HostMap &m, uint64_t *e) {
   const HostRuntime &rt = *m.rt;
-  obs_exemplar &x = m.exemplar(id);
-  const uint64_t *value = m.value(id);
+  obs_exemplar &x = m.exemplarAt(e);
+  const uint64_t *value = m.valueAt(e);
   uint32_t crossed = 0;
   if (m.exemplarThreshold >= 0 && m.everyNs) {
     // The slot this event folds into; the count before it, if the entry
@@ -104,7 +104,38 @@ inline uint64_t HostMap::hashOf(const void *key, uint64_t k0, uint64_t k1) const
   return h * 0xbf58476d1ce4e5b9ULL;
 }
 
-uint32_t HostMap::lookupId(const void *key) const {
+/// Keys of up to 16 hashed bytes (most keys: integers, a comm, a pid and
+/// a slot): two words compared, no call.
+[[gnu::always_inline]] inline uint32_t HostMap::lookupShort(const void *key,
+                                                            uint64_t *&at) const {
+  uint32_t slot = 0;
+  if (slots && (slot = slotOf(key)) == kNone)
+    return kNone;
+  uint64_t k0, k1;
+  keyWords(key, k0, k1);
+  uint64_t h = (k0 ^ (k1 * 0x9e3779b97f4a7c15ULL + (k1 >> 29))) * 0xbf58476d1ce4e5b9ULL;
+  uint32_t tag = tagOf(h);
+  const Slot *index = index_.data();
+  size_t mask = index_.size() - 1;
+  uint32_t hashed = hashSize_;
+  for (size_t i = home(h);; i = (i + 1) & mask) {
+    Slot s = index[i];
+    if (s.id == kNone)
+      return kNone;
+    if (s.tag != tag)
+      continue;
+    // The key in the entry, zero padded to whole words (a grouped map: the
+    // entry of the slot asked for, which holds the same user key).
+    uint32_t id = s.id + slot;
+    uint64_t *e = entry(id);
+    if (hashed == 0 || (e[1] == k0 && (hashed <= 8 || e[2] == k1))) {
+      at = e;
+      return id;
+    }
+  }
+}
+
+[[gnu::noinline]] uint32_t HostMap::lookupLong(const void *key, uint64_t *&at) const {
   uint32_t slot = 0;
   if (slots && (slot = slotOf(key)) == kNone)
     return kNone;
@@ -119,14 +150,29 @@ uint32_t HostMap::lookupId(const void *key) const {
       return kNone;
     if (s.tag != tag)
       continue;
-    // The key in the entry, zero padded to whole words (a grouped map: the
-    // entry of the slot asked for, which holds the same user key).
     uint32_t id = s.id + slot;
-    const uint64_t *e = entry(id) + 1;
-    if (hashSize_ <= 16 ? hashSize_ == 0 || (e[0] == k0 && (hashSize_ <= 8 || e[1] == k1))
-                        : std::memcmp(e, key, hashSize_) == 0)
+    uint64_t *e = entry(id);
+    if (std::memcmp(e + 1, key, hashSize_) == 0) {
+      at = e;
       return id;
+    }
   }
+}
+
+uint32_t HostMap::lookupId(const void *key) const {
+  uint64_t *e;
+  return hashSize_ <= 16 ? lookupShort(key, e) : lookupLong(key, e);
+}
+
+uint64_t *HostMap::findEntry(const void *key) const {
+  uint64_t *e = nullptr;
+  if (array) {
+    uint32_t i;
+    std::memcpy(&i, key, 4);
+    return i < count_ ? entry(i) : nullptr;
+  }
+  uint32_t id = hashSize_ <= 16 ? lookupShort(key, e) : lookupLong(key, e);
+  return id != kNone && e[0] ? e : nullptr;
 }
 
 uint32_t HostMap::addId(const void *key) {
@@ -274,11 +320,12 @@ using obs::host::HostRuntime;
 extern "C" {
 
 static void *obs_host_map_lookup(HostMap *m, const void *key) {
-  uint32_t id = m->find(key);
-  if (id == HostMap::kNone)
+  uint64_t *e = m->findEntry(key);
+  if (!e)
     return nullptr;
-  obs::host::touch(*m, id);
-  return m->value(id);
+  if (m->windowed && m->exemplars && m->rt)
+    obs::host::touch(*m, e);
+  return m->valueAt(e);
 }
 static int64_t obs_host_map_update(HostMap *m, const void *key, const void *value,
                                    uint64_t flags) {

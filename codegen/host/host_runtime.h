@@ -75,6 +75,13 @@ struct HostMap {
   obs_exemplar &exemplar(uint32_t id) {
     return *reinterpret_cast<obs_exemplar *>(entry(id) + exemplarAt_);
   }
+  /// The entry of a present key: its value and exemplar (valueAt,
+  /// exemplarAt), or null.
+  uint64_t *findEntry(const void *key) const;
+  uint64_t *valueAt(uint64_t *e) const { return e + 1 + keyWordCount_; }
+  obs_exemplar &exemplarAt(uint64_t *e) const {
+    return *reinterpret_cast<obs_exemplar *>(e + exemplarAt_);
+  }
   /// The slot sequence number (slot + 1) of time `now`, kept for the slot.
   uint64_t seqAt(uint64_t now) {
     if (now - seqFrom_ >= everyNs) {
@@ -166,6 +173,10 @@ private:
   static uint32_t tagOf(uint64_t h) { return uint32_t(h) ^ uint32_t(h >> 32); }
   /// The id of `key` in the index (present or not), or kNone.
   uint32_t lookupId(const void *key) const;
+  /// lookupId for keys of up to 16 hashed bytes, and of more; `at` is set
+  /// to the entry found.
+  uint32_t lookupShort(const void *key, uint64_t *&at) const;
+  uint32_t lookupLong(const void *key, uint64_t *&at) const;
   /// A new id for `key` (not in the index), its entry absent and zero.
   uint32_t addId(const void *key);
   void grow();

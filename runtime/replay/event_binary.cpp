@@ -234,16 +234,18 @@ bool BinaryEventDecoder::decode(char tag, std::string_view body,
   Shape &sh = shapes_[id];
   for (size_t k = 0; c.ok && k < sh.kinds.size(); ++k) {
     ReplayValue &v = ev.args[k].value;
-    v.kind = ReplayValue::Kind(sh.kinds[k]);
+    // Kept: the value is of this kind already, its other members empty.
+    if (!kept) {
+      v.kind = ReplayValue::Kind(sh.kinds[k]);
+      v.s.clear();
+      v.array.clear();
+    }
     v.i = 0;
     switch (v.kind) {
     case ReplayValue::Kind::Int:
-      v.s.clear();
-      v.array.clear();
       v.i = c.get<int64_t>();
       break;
     case ReplayValue::Kind::String: {
-      v.array.clear();
       uint32_t n = 0;
       if (size_t(c.e - c.p) >= 4)
         std::memcpy(&n, c.p, 4);
@@ -258,7 +260,6 @@ bool BinaryEventDecoder::decode(char tag, std::string_view body,
       break;
     }
     case ReplayValue::Kind::IntArray: {
-      v.s.clear();
       uint32_t n = c.get<uint32_t>();
       if (!c.ok || size_t(c.e - c.p) / 8 < n) {
         c.ok = false;
