@@ -32,7 +32,7 @@ int ptRegsOffset(const std::string &field) {
   return -1;
 }
 
-/// Per field of p, the first argument of that name (p.fieldArg), found
+/// Per field of p, the first argument of that name (p.filled), found
 /// again only when the names differ from the last event's.
 void matchShape(ContextPlan &p, const replay::ReplayEvent &ev) {
   if (ev.shape && ev.shape == p.lastShape)
@@ -47,14 +47,13 @@ void matchShape(ContextPlan &p, const replay::ReplayEvent &ev) {
   p.shape.resize(args.size());
   for (size_t i = 0; i < args.size(); ++i)
     p.shape[i] = args[i].name;
-  for (size_t j = 0; j < p.fields.size(); ++j) {
-    p.fieldArg[j] = -1;
+  p.filled.clear();
+  for (size_t j = 0; j < p.fields.size(); ++j)
     for (size_t i = 0; i < args.size(); ++i)
       if (args[i].name == p.fields[j].name) {
-        p.fieldArg[j] = int(i);
+        p.filled.push_back({uint32_t(j), uint32_t(i)});
         break;
       }
-  }
 }
 
 /// Writes one context: the memory at `at` is the context, the words after
@@ -135,13 +134,10 @@ void tracepointRecord(ContextPlan &p, const replay::ReplayEvent &ev, Writer &w, 
   // Locals: the byte stores below may alias anything, so vector sizes and
   // data would be loaded again for every field.
   const FieldPlan *fields = p.fields.data();
-  const int *fieldArg = p.fieldArg.data();
   const replay::ReplayArg *args = ev.args.data();
-  for (size_t j = 0, n = p.fields.size(); j < n; ++j) {
-    if (fieldArg[j] < 0)
-      continue;
-    const FieldPlan &f = fields[j];
-    const RV *v = &args[size_t(fieldArg[j])].value;
+  for (auto [field, arg] : p.filled) {
+    const FieldPlan &f = fields[field];
+    const RV *v = &args[arg].value;
     switch (f.kind) {
     case FieldPlan::Kind::DataLoc: {
       // __data_loc: (length << 16) | offset, bytes after the record.
@@ -238,7 +234,6 @@ void ContextPlan::planFields(const Type *rec) {
     }
     fields.push_back(std::move(fp));
   }
-  fieldArg.assign(fields.size(), -1);
 }
 
 EventStrings eventStrings(const replay::ReplayEvent &ev) {

@@ -65,12 +65,12 @@ struct ContextPlan {
   const Type *record = nullptr; ///< tracepoint args
   size_t bytes = 256;           ///< the context's fixed part
   std::vector<FieldPlan> fields;
-  /// The argument names of the last event seen and, per field, the index
-  /// of the first argument of that name (-1: none): events of one probe
-  /// have the same names in the same order, so the names are compared, not
-  /// searched.
+  /// The argument names of the last event seen and the fields that have
+  /// an argument among them, in order: (field, the first argument of its
+  /// name). Events of one probe have the same names in the same order, so
+  /// the names are compared, not searched.
   std::vector<std::string> shape;
-  std::vector<int> fieldArg;
+  std::vector<std::pair<uint32_t, uint32_t>> filled;
   uint64_t lastShape = 0; ///< ReplayEvent::shape of the last event, if any
   /// usdt: where each argument is (a register, or memory at a register
   /// plus a displacement): replay puts the recorded value there.

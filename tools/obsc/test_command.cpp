@@ -148,8 +148,9 @@ int runTest(Compilation &c, std::ostream &out) {
   window::TimeEngine &engine = program->engine();
   uint64_t events = 0, skipped = 0, lastTs = 0;
   replay::ReplayEvent ev;
+  bool saving = saveFile.is_open();
   auto step = [&](const replay::ReplayEvent &e) {
-    if (saveFile.is_open())
+    if (saving)
       save(e);
     uint64_t ts = engine.originNs() + e.ts;
     lastTs = std::max(lastTs, e.ts);
