@@ -118,18 +118,49 @@ private:
   size_t bytes_;
 };
 
+/// What a context needs beyond its fixed part: __data_loc strings after
+/// the record (tracepoints; an empty one for a field given a number), and
+/// words after the context for the strings pointer arguments point to and
+/// for usdt memory.
+struct ContextSize {
+  size_t dyn = 0, extraWords = 0;
+};
+
+ContextSize contextSize(ContextPlan &p, const replay::ReplayEvent &ev) {
+  ContextSize n;
+  auto pointed = [&](const RV &v) {
+    if (v.kind == RV::Kind::String)
+      n.extraWords += (v.s.size() + 8) / 8;
+  };
+  if (p.kind == AK::Tracepoint) {
+    if (!p.record)
+      return n;
+    matchShape(p, ev);
+    for (auto [field, arg] : p.filled) {
+      const RV &v = ev.args[arg].value;
+      if (p.fields[field].kind == FieldPlan::Kind::DataLoc)
+        n.dyn += (v.kind == RV::Kind::String ? v.s.size() : 0) + 1;
+      else if (p.fields[field].kind == FieldPlan::Kind::Word)
+        pointed(v);
+    }
+    return n;
+  }
+  for (const replay::ReplayArg &a : ev.args)
+    pointed(a.value);
+  if (p.usdt)
+    n.extraWords += std::min<size_t>(p.usdtArgs.size(), 8) * (kUsdtWindow / 8);
+  return n;
+}
+
 /// Words of the context's own part: the fixed record, __data_loc strings
-/// after it (tracepoints: `dyn` bytes), one spare word, and one per field (a
-/// __data_loc field given a number still gets its empty string).
-size_t ownWords(const ContextPlan &p, const EventStrings &str, size_t &dyn) {
-  dyn = p.kind == AK::Tracepoint ? str.bytes : 0;
-  return (p.bytes + dyn + 7) / 8 + 1 + (p.fields.size() + 7) / 8;
+/// after it, one spare word.
+size_t ownWords(const ContextPlan &p, const ContextSize &n) {
+  return (p.bytes + n.dyn + 7) / 8 + 1;
 }
 
 void tracepointRecord(ContextPlan &p, const replay::ReplayEvent &ev, Writer &w, size_t dynAt) {
   if (!p.record)
     return;
-  matchShape(p, ev);
   uint8_t *base = w.base();
   // Locals: the byte stores below may alias anything, so vector sizes and
   // data would be loaded again for every field.
@@ -236,30 +267,16 @@ void ContextPlan::planFields(const Type *rec) {
   }
 }
 
-EventStrings eventStrings(const replay::ReplayEvent &ev) {
-  EventStrings str;
-  for (const replay::ReplayArg &a : ev.args)
-    if (a.value.kind == RV::Kind::String) {
-      str.bytes += a.value.s.size() + 1;
-      ++str.count;
-    }
-  return str;
+size_t contextWords(ContextPlan &p, const replay::ReplayEvent &ev) {
+  ContextSize n = contextSize(p, ev);
+  return ownWords(p, n) + n.extraWords;
 }
 
-size_t contextWords(const ContextPlan &p, const EventStrings &str) {
-  size_t dyn;
-  size_t words = ownWords(p, str, dyn);
-  // Copies of strings that pointer arguments point to, and usdt windows.
-  words += (str.bytes + 7 * str.count) / 8;
-  if (p.usdt)
-    words += std::min<size_t>(p.usdtArgs.size(), 8) * (kUsdtWindow / 8);
-  return words;
-}
-
-size_t buildContext(ContextPlan &p, const replay::ReplayEvent &ev, const EventStrings &str,
-                    EventContexts &out, size_t at) {
-  size_t dyn;
-  size_t words = ownWords(p, str, dyn);
+size_t buildContext(ContextPlan &p, const replay::ReplayEvent &ev, EventContexts &out,
+                    size_t at) {
+  ContextSize n = contextSize(p, ev);
+  size_t words = ownWords(p, n);
+  size_t dyn = n.dyn;
   uint64_t *ctx = out.mem.data() + at;
   for (size_t i = 0; i < words; ++i)
     ctx[i] = 0;

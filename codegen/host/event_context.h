@@ -45,11 +45,6 @@ struct EventContexts {
   }
 };
 
-/// An event's string arguments: their bytes, NULs included, and number.
-struct EventStrings {
-  size_t bytes = 0, count = 0;
-};
-EventStrings eventStrings(const replay::ReplayEvent &ev);
 
 /// How one program's context is laid out.
 struct ContextPlan {
@@ -83,11 +78,11 @@ struct ContextPlan {
 
 /// Words of EventContexts::mem that plan's context for ev needs, with the
 /// strings it points to and its usdt memory.
-size_t contextWords(const ContextPlan &plan, const EventStrings &str);
+size_t contextWords(ContextPlan &plan, const replay::ReplayEvent &ev);
 
 /// Writes plan's context for ev at word `at` of out.mem (which has room:
 /// contextWords), with its readable ranges; returns the word after it.
-size_t buildContext(ContextPlan &plan, const replay::ReplayEvent &ev, const EventStrings &str,
-                    EventContexts &out, size_t at);
+size_t buildContext(ContextPlan &plan, const replay::ReplayEvent &ev, EventContexts &out,
+                    size_t at);
 
 } // namespace obs::host

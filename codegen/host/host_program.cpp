@@ -265,16 +265,15 @@ struct HostProgram::Impl {
   /// Runs progs on ev: their contexts laid out one after the other in
   /// `contexts`, which probe reads may copy from.
   void runOn(std::vector<Program> &progs, const replay::ReplayEvent &ev) {
-    host::EventStrings str = host::eventStrings(ev);
     size_t words = 0;
-    for (const Program &p : progs)
-      words += host::contextWords(p.plan, str);
+    for (Program &p : progs)
+      words += host::contextWords(p.plan, ev);
     if (contexts.mem.size() < words)
       contexts.mem.resize(std::max(words, size_t(64)));
     contexts.clear();
     size_t at = 0;
     for (Program &p : progs)
-      at = host::buildContext(p.plan, ev, str, contexts, at);
+      at = host::buildContext(p.plan, ev, contexts, at);
     for (size_t k = 0; k < progs.size(); ++k)
       progs[k].fn(contexts.mem.data() + contexts.ctxAt[k]);
   }
