@@ -51,7 +51,7 @@ void matchShape(ContextPlan &p, const replay::ReplayEvent &ev) {
   for (size_t j = 0; j < p.fields.size(); ++j)
     for (size_t i = 0; i < args.size(); ++i)
       if (args[i].name == p.fields[j].name) {
-        p.filled.push_back({uint32_t(j), uint32_t(i)});
+        p.filled.push_back({uint32_t(j), uint32_t(i), p.fields[j].kind});
         break;
       }
 }
@@ -136,11 +136,12 @@ ContextSize contextSize(ContextPlan &p, const replay::ReplayEvent &ev) {
     if (!p.record)
       return n;
     matchShape(p, ev);
-    for (auto [field, arg] : p.filled) {
-      const RV &v = ev.args[arg].value;
-      if (p.fields[field].kind == FieldPlan::Kind::DataLoc)
+    const replay::ReplayArg *args = ev.args.data();
+    for (const ContextPlan::Filled &f : p.filled) {
+      const RV &v = args[f.arg].value;
+      if (f.kind == FieldPlan::Kind::DataLoc)
         n.dyn += (v.kind == RV::Kind::String ? v.s.size() : 0) + 1;
-      else if (p.fields[field].kind == FieldPlan::Kind::Word)
+      else if (f.kind == FieldPlan::Kind::Word)
         pointed(v);
     }
     return n;
@@ -166,9 +167,9 @@ void tracepointRecord(ContextPlan &p, const replay::ReplayEvent &ev, Writer &w, 
   // data would be loaded again for every field.
   const FieldPlan *fields = p.fields.data();
   const replay::ReplayArg *args = ev.args.data();
-  for (auto [field, arg] : p.filled) {
-    const FieldPlan &f = fields[field];
-    const RV *v = &args[arg].value;
+  for (const ContextPlan::Filled &fill : p.filled) {
+    const FieldPlan &f = fields[fill.field];
+    const RV *v = &args[fill.arg].value;
     switch (f.kind) {
     case FieldPlan::Kind::DataLoc: {
       // __data_loc: (length << 16) | offset, bytes after the record.
@@ -269,12 +270,14 @@ void ContextPlan::planFields(const Type *rec) {
 
 size_t contextWords(ContextPlan &p, const replay::ReplayEvent &ev) {
   ContextSize n = contextSize(p, ev);
+  p.dyn = n.dyn;
+  p.extraWords = n.extraWords;
   return ownWords(p, n) + n.extraWords;
 }
 
 size_t buildContext(ContextPlan &p, const replay::ReplayEvent &ev, EventContexts &out,
                     size_t at) {
-  ContextSize n = contextSize(p, ev);
+  ContextSize n{p.dyn, p.extraWords}; // contextWords's, for this event
   size_t words = ownWords(p, n);
   size_t dyn = n.dyn;
   uint64_t *ctx = out.mem.data() + at;

@@ -65,7 +65,13 @@ struct ContextPlan {
   /// name). Events of one probe have the same names in the same order, so
   /// the names are compared, not searched.
   std::vector<std::string> shape;
-  std::vector<std::pair<uint32_t, uint32_t>> filled;
+  struct Filled {
+    uint32_t field, arg;
+    FieldPlan::Kind kind;
+  };
+  std::vector<Filled> filled;
+  /// The sizes contextWords found for the event buildContext lays out next.
+  size_t dyn = 0, extraWords = 0;
   uint64_t lastShape = 0; ///< ReplayEvent::shape of the last event, if any
   /// usdt: where each argument is (a register, or memory at a register
   /// plus a displacement): replay puts the recorded value there.
@@ -77,7 +83,8 @@ struct ContextPlan {
 };
 
 /// Words of EventContexts::mem that plan's context for ev needs, with the
-/// strings it points to and its usdt memory.
+/// strings it points to and its usdt memory (call it before buildContext,
+/// for the same event).
 size_t contextWords(ContextPlan &plan, const replay::ReplayEvent &ev);
 
 /// Writes plan's context for ev at word `at` of out.mem (which has room:
