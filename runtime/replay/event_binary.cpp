@@ -208,10 +208,20 @@ bool BinaryEventDecoder::decode(char tag, std::string_view body,
   ev.ts = c.get<uint64_t>();
   uint16_t changed = c.get<uint16_t>();
   ReplayEvent &p = prev_;
-  uint32_t *scalars[] = {&p.cpu, &p.pid, &p.tid, &p.ppid, &p.uid, &p.gid};
-  for (int i = 0; i < 6; ++i)
-    if (changed >> i & 1)
-      *scalars[i] = c.get<uint32_t>();
+  if (changed & 0x3f) {
+    if (changed & 1)
+      p.cpu = c.get<uint32_t>();
+    if (changed >> 1 & 1)
+      p.pid = c.get<uint32_t>();
+    if (changed >> 2 & 1)
+      p.tid = c.get<uint32_t>();
+    if (changed >> 3 & 1)
+      p.ppid = c.get<uint32_t>();
+    if (changed >> 4 & 1)
+      p.uid = c.get<uint32_t>();
+    if (changed >> 5 & 1)
+      p.gid = c.get<uint32_t>();
+  }
   if (changed >> 6 & 1)
     p.cgroup = c.get<uint64_t>();
   if (changed >> 7 & 1) {
@@ -272,10 +282,12 @@ bool BinaryEventDecoder::decode(char tag, std::string_view body,
     }
     }
   }
-  for (auto *st : {&ev.kstack, &ev.ustack}) {
+  for (std::vector<std::string> *st : {&ev.kstack, &ev.ustack}) {
     uint16_t n = c.get<uint16_t>();
     if (!c.ok)
       break;
+    if (n == 0 && st->empty())
+      continue; // the usual event: no stacks
     st->resize(n);
     for (uint16_t i = 0; c.ok && i < n; ++i)
       c.str((*st)[i]);
