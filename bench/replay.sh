@@ -22,7 +22,7 @@
 #
 # Environment: OBSC (default build-host/tools/obsc/obsc, then build/...),
 # EVENTS_PER_S (default 500000), SECONDS_ (default 20: 10 M events), KEYS
-# (1000), REPS (3), TMPDIR (the events file: ~2.5 GB at the defaults).
+# (1000), REPS (5), TMPDIR (the events file: ~2.5 GB at the defaults).
 # Prints three lines to stdout: "replay --stream: N events/s (...)",
 # "replay --events JSON: N events/s (...)", "replay --events .obsb: ...".
 set -eu
@@ -33,7 +33,7 @@ OBSC=${OBSC:-$ROOT/build-host/tools/obsc/obsc}
 RATE=${EVENTS_PER_S:-500000}
 SECS=${SECONDS_:-20}
 KEYS=${KEYS:-1000}
-REPS=${REPS:-3}
+REPS=${REPS:-5}
 HERMETIC="--btf $ROOT/test/lit/Inputs/mini_vmlinux.o --tracefs $ROOT/test/lit/Inputs/tracefs"
 # The BTF object is built; tracepoint formats are enough for this script.
 [ -f "$(dirname "$OBSC")/../../test/lit/Inputs/mini_vmlinux.o" ] &&
@@ -65,6 +65,8 @@ awk -v N="$EVENTS" -v R="$RATE" -v K="$KEYS" -v S="$SECS" 'BEGIN {
 MB=$(( $(stat -c %s "$TMP/events.jsonl") / 1048576 ))
 "$OBSC" test $HERMETIC "$TMP/rate_slope.obs" --events "$TMP/events.jsonl" -o "$TMP/events.obsb" > /dev/null
 BMB=$(( $(stat -c %s "$TMP/events.obsb") / 1048576 ))
+# The files written above (~3 GB) go to disk now, not while a run is timed.
+sync
 
 # run NAME ARGS...: REPS runs; prints "rate cpu" of the median run.
 run() {

@@ -46,17 +46,11 @@ bool KernelSymbols::load(std::string *err) {
           byAddress_.push_back(std::move(s));
       }
       std::fclose(f);
-      std::stable_sort(byAddress_.begin(), byAddress_.end(),
-                       [](const Symbol &a, const Symbol &b) {
-                         return a.address < b.address;
-                       });
-      byName_.resize(byAddress_.size());
-      for (uint32_t i = 0; i < byName_.size(); ++i)
-        byName_[i] = i;
-      std::stable_sort(byName_.begin(), byName_.end(),
-                       [&](uint32_t a, uint32_t b) {
-                         return byAddress_[a].name < byAddress_[b].name;
-                       });
+      // kallsyms lists vmlinux in address order (modules after it, each in
+      // order): usually nothing to sort.
+      auto byAddr = [](const Symbol &a, const Symbol &b) { return a.address < b.address; };
+      if (!std::is_sorted(byAddress_.begin(), byAddress_.end(), byAddr))
+        std::stable_sort(byAddress_.begin(), byAddress_.end(), byAddr);
     }
   }
   if (err)
@@ -80,6 +74,16 @@ const KernelSymbols::Symbol *KernelSymbols::lookup(uint64_t address,
 
 std::optional<uint64_t> KernelSymbols::address(const std::string &name) {
   load();
+  // The name index, made on the first search by name (kaddr, probe
+  // listing): stack symbolization needs only the address order.
+  if (byName_.size() != byAddress_.size()) {
+    byName_.resize(byAddress_.size());
+    for (uint32_t i = 0; i < byName_.size(); ++i)
+      byName_[i] = i;
+    std::stable_sort(byName_.begin(), byName_.end(), [&](uint32_t a, uint32_t b) {
+      return byAddress_[a].name < byAddress_[b].name;
+    });
+  }
   auto it = std::lower_bound(
       byName_.begin(), byName_.end(), name,
       [&](uint32_t i, const std::string &n) { return byAddress_[i].name < n; });

@@ -39,7 +39,7 @@ private:
   bool ok_ = false;
   std::string error_;
   std::vector<Symbol> byAddress_;
-  std::vector<uint32_t> byName_; ///< indexes into byAddress_, sorted by name
+  std::vector<uint32_t> byName_; ///< indexes into byAddress_, sorted by name (on the first address())
 };
 
 } // namespace obs
