@@ -71,8 +71,8 @@ if [ ! -x "$FORK" ]; then
   cc -O1 -o "$FORK" -I"$ROOT/test/workloads" "$ROOT/test/workloads/fork_loop.c" ||
     log "cannot build fork_loop: no funnel figures"
 fi
-FORKS=${FORKS:-3000}
-FORK_RATE=${FORK_RATE:-1000}
+FORKS=${FORKS:-50000}
+FORK_RATE=${FORK_RATE:-5000}
 
 # --- kernel accounting --------------------------------------------------------
 
@@ -175,10 +175,14 @@ print("failed - - - - no events counted" if d <= 0 else
 # --- the funnel -------------------------------------------------------------
 
 # funnel TOOL PROGRAM: a fork storm (FORKS forks at FORK_RATE a second, run by
-# -c); prints "NS_PER_EVENT CPU_MS PEAK_KB CROSSED" where CPU_MS is the tool's
-# own user + system time up to 90 % of the storm (start-up included, its -c
-# command's not; from /proc, 10 ms ticks) and CROSSED the ring-buffer
-# records obsc -v says it handled ("-" for bpftrace), or "failed".
+# -c); prints "NS_PER_EVENT CPU_MS PEAK_KB CROSSED USER_PCT FIRED NAMED" where
+# CPU_MS is the tool's own user + system time up to 90 % of the storm
+# (start-up included, its -c command's not; from /proc, 10 ms ticks),
+# CROSSED the ring-buffer records obsc -v says it handled ("-" for bpftrace),
+# USER_PCT the tool's user time from 1 s after launch to 90 % of the storm as
+# a percentage of one core, FIRED the session time of obsc's first FIRING
+# line and NAMED whether it names the storm's parent ("-" for bpftrace), or
+# "failed".
 funnel() {
   local tool=$1 prog=$2 bin before=$WORK/funnel.ids mem=$WORK/funnel.mem
   local extra=()
@@ -187,22 +191,33 @@ funnel() {
   prog_ids >"$before"
   "$TIME_BIN" -f '%U %S %M' -o "$mem" "$bin" "${extra[@]}" -e "$prog" \
     -c "$FORK $FORKS $FORK_RATE" >"$WORK/funnel.out" 2>"$WORK/funnel.err" &
-  local pid=$! rt=0 cnt=0 n=0 when tp cpu=0
-  when=$(python3 -c "print($FORKS / $FORK_RATE * 0.9)")
+  local pid=$! rt=0 cnt=0 n=0 when tp cpu=0 u0=0 u1=0 storm=0
+  when=$(python3 -c "print($FORKS / $FORK_RATE * 0.9 - 1)")
+  sleep 1
+  # The tool (GNU time's child) and its -c command, the storm's parent.
+  tp=$(ps -o pid= --ppid "$pid" 2>/dev/null | head -1 | tr -d ' ')
+  [ -n "$tp" ] && storm=$(ps -o pid= --ppid "$tp" 2>/dev/null | head -1 | tr -d ' ')
+  [ -n "$tp" ] && u0=$(awk '{ print $14 }' "/proc/$tp/stat" 2>/dev/null || echo 0)
   sleep "$when"
   read -r rt cnt n < <(prog_stats "$before" 'sched_pr')
   # The tool's own CPU time (not its -c command's): utime + stime in /proc.
-  tp=$(ps -o pid= --ppid "$pid" 2>/dev/null | head -1 | tr -d ' ')
-  [ -n "$tp" ] && cpu=$(awk '{ print $14 + $15 }' "/proc/$tp/stat" 2>/dev/null || echo 0)
+  [ -n "$tp" ] && read -r cpu u1 < <(awk '{ print $14 + $15, $14 }' "/proc/$tp/stat" 2>/dev/null || echo "0 0")
   wait "$pid" || { echo failed; return; }
   python3 -c '
 import re, sys
 rt, cnt = int(sys.argv[1]), int(sys.argv[2])
 u, s_, m = open(sys.argv[3]).read().split()[-3:]
 crossed = re.findall(r"^obsc: (\d+) events", open(sys.argv[4]).read(), re.M)
-print("%s %d %s %s" % ("%.0f" % (rt / cnt) if cnt else "-", int(sys.argv[5]) * 1000 // int(sys.argv[6]),
-                       m, crossed[-1] if crossed else "-"))' "$rt" "$cnt" "$mem" "$WORK/funnel.err" \
-    "${cpu:-0}" "$(getconf CLK_TCK)"
+hz, secs = int(sys.argv[6]), float(sys.argv[9])
+user_pct = (int(sys.argv[8]) - int(sys.argv[7])) / hz / secs * 100 if secs > 0 else 0
+fired = re.search(r"FIRING at ([0-9.]+)s", open(sys.argv[10]).read())
+named = re.search(r"\[ppid=(\d+)\] FIRING", open(sys.argv[10]).read())
+print("%s %d %s %s %.2f %s %s" % ("%.0f" % (rt / cnt) if cnt else "-", int(sys.argv[5]) * 1000 // hz,
+                       m, crossed[-1] if crossed else "-", user_pct,
+                       fired.group(1) if fired else "-",
+                       ("yes" if named.group(1) == sys.argv[11] else "no") if named else "-"))' \
+    "$rt" "$cnt" "$mem" "$WORK/funnel.err" "${cpu:-0}" "$(getconf CLK_TCK)" "${u0:-0}" "${u1:-0}" \
+    "$when" "$WORK/funnel.out" "${storm:-0}"
 }
 
 # --- start-up -----------------------------------------------------------------
@@ -301,9 +316,10 @@ for rep in $(seq "$REPS"); do
 done
 
 log "funnel: $FORKS forks at $FORK_RATE/s"
-read -r FN_NS_OBSC FN_CPU_OBSC FN_MEM_OBSC FN_X_OBSC < <(funnel obsc \
-  'tracepoint:sched:sched_process_fork { @forks[args.parent_pid] = rate() over 1s; }')
-read -r FN_NS_BT FN_CPU_BT FN_MEM_BT FN_X_BT < <(funnel bpftrace \
+read -r FN_NS_OBSC FN_CPU_OBSC FN_MEM_OBSC FN_X_OBSC FN_U_OBSC FN_FIRE_OBSC FN_NAMED_OBSC < <(funnel obsc \
+  'tracepoint:sched:sched_process_fork { @forks[args.parent_pid] = rate() over 1s; }
+alert fork_storm when @forks[$ppid] > 1000/s { summary("pid %d forks %v", $ppid, @forks[$ppid]); }')
+read -r FN_NS_BT FN_CPU_BT FN_MEM_BT FN_X_BT FN_U_BT FN_FIRE_BT FN_NAMED_BT < <(funnel bpftrace \
   'tracepoint:sched:sched_process_fork { @forks[args->parent_pid] = count(); } interval:s:1 { print(@forks); clear(@forks); }')
 log "obsc ${FN_NS_OBSC} ns/event ${FN_CPU_OBSC:-} ms CPU ${FN_X_OBSC:-} records; bpftrace ${FN_NS_BT} ns/event ${FN_CPU_BT:-} ms CPU"
 
@@ -394,17 +410,23 @@ CPU=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)
   echo
   echo "\`fork_loop $FORKS $FORK_RATE\` ($FORKS forks at $FORK_RATE a second) run by \`-c\`."
   echo "obsc: \`@forks[args.parent_pid] = rate() over 1s\` (per-CPU partials in the"
-  echo "kernel, read once per window); bpftrace: \`@forks[args->parent_pid] = count()\`"
-  echo "printed and cleared by \`interval:s:1\`. CPU is the tool's own user + system"
-  echo "time (not its command's) from launch to 90 % of the storm, start-up"
-  echo "included; \"records\" is what crossed the ring buffer per event (obsc \`-v\`)."
+  echo "kernel, read once per window) and \`alert fork_storm when @forks[\$ppid] > 1000/s\`;"
+  echo "bpftrace: \`@forks[args->parent_pid] = count()\` printed and cleared by"
+  echo "\`interval:s:1\`. CPU is the tool's own user + system time (not its"
+  echo "command's) from launch to 90 % of the storm, start-up included; \"user CPU"
+  echo "in the storm\" is its user time from 1 s after launch to 90 % of the storm,"
+  echo "in % of one core; \"records\" is what crossed the ring buffer per event"
+  echo "(obsc \`-v\`); the alert's time is obsc's session time (the storm starts at"
+  echo "launch) and it must name the storm's parent, the \`-c\` command."
   echo
   echo "| measure | obsc | bpftrace | obsc/bpftrace |"
   echo "|---|---:|---:|---:|"
   echo "| ns/event (kernel accounting) | ${FN_NS_OBSC:-failed} | ${FN_NS_BT:-failed} | $(ratio "${FN_NS_OBSC:-x}" "${FN_NS_BT:-x}") |"
   echo "| tool CPU ms | ${FN_CPU_OBSC:-failed} | ${FN_CPU_BT:-failed} | $(ratio "${FN_CPU_OBSC:-x}" "${FN_CPU_BT:-x}") |"
   echo "| peak memory MB | $(mb "${FN_MEM_OBSC:--}") | $(mb "${FN_MEM_BT:--}") | $(ratio "${FN_MEM_OBSC:-x}" "${FN_MEM_BT:-x}") |"
+  echo "| user CPU in the storm (% of a core) | ${FN_U_OBSC:-failed} | ${FN_U_BT:-failed} | $(ratio "${FN_U_OBSC:-x}" "${FN_U_BT:-x}") |"
   echo "| per-event records to user space | ${FN_X_OBSC:--} | - | |"
+  echo "| alert FIRING at (s), names the parent | ${FN_FIRE_OBSC:--}, ${FN_NAMED_OBSC:--} | - | |"
   echo
   echo "## Start-up"
   echo
