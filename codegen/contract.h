@@ -251,6 +251,9 @@ struct MapSpec {
   /// latest event.
   std::string exemplarMap;
   int64_t exemplarThreshold = -1; ///< -1: none (the latest event)
+  /// Every exemplar captures the stacks (an alert body uses them); else
+  /// only the one taken at the threshold's crossing.
+  bool exemplarStacks = false;
   /// Keyed count/sum/avg/stats maps not read by the program: the name of
   /// their write-combining cache (kCombineSlots, kCombineHeader), or empty.
   std::string combineMap;

@@ -201,6 +201,7 @@ MapState *Lowering::mapState(const std::string &refName, SourceRange where) {
         if (a.map == name || "@" + a.map == name) {
           ms.exemplarMap = ms.bpfName + "_ex";
           ms.exemplarThreshold = exemplarThreshold(*in.alerts, mi).value_or(-1);
+          ms.exemplarStacks = exemplarStacks(*in.alerts, mi);
         }
     uint32_t off = 0;
     for (const Type *k : mi.keys)

@@ -27,6 +27,20 @@ public:
   std::vector<Expr *> reads;
 };
 
+/// Whether a body uses kstack or ustack (a builtin or a call).
+class StackUses : public Visitor<StackUses> {
+public:
+  void visitIdentifier(Expr &e, Identifier &id) {
+    used |= id.name == "kstack" || id.name == "ustack";
+    traverse(e, id);
+  }
+  void visitCall(Expr &e, Call &c) {
+    used |= c.name == "kstack" || c.name == "ustack";
+    traverse(e, c);
+  }
+  bool used = false;
+};
+
 bool isBoolean(const Expr *e) {
   if (auto *b = e->as<Binary>())
     switch (b->op) {
@@ -77,6 +91,13 @@ void collectThresholds(SemaContext &ctx, const Expr *e, std::map<std::string, do
 }
 
 } // namespace
+
+bool exemplarStacks(const std::vector<AlertInfo> &alerts, const MapInfo &map) {
+  for (const AlertInfo &a : alerts)
+    if (a.usesStacks && (a.map == map.name || a.thresholds.count(map.name)))
+      return true;
+  return false;
+}
 
 std::optional<int64_t> exemplarThreshold(const std::vector<AlertInfo> &alerts,
                                          const MapInfo &map) {
@@ -151,6 +172,9 @@ void checkAlerts(SemaContext &ctx) {
 
     scope.alertCondition = false;
     checker.visit(a->body);
+    StackUses stacks;
+    stacks.visit(a->body);
+    info.usesStacks = stacks.used;
     ctx.alerts.push_back(info);
   }
 }

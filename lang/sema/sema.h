@@ -58,6 +58,8 @@ struct AlertInfo {
   /// `@m[...] > C` (C - 1 for >=) in the condition, by map ("@m"): the
   /// threshold its exemplar is taken at (spec §10.5), in the map's unit.
   std::map<std::string, double> thresholds;
+  /// The body uses `kstack` or `ustack` (the exemplar's stacks).
+  bool usesStacks = false;
 };
 
 /// The count of events in one slot of `map` after which its exemplar is
@@ -66,6 +68,11 @@ struct AlertInfo {
 /// constant, times the window in seconds for a rate. Otherwise none.
 std::optional<int64_t> exemplarThreshold(const std::vector<AlertInfo> &alerts,
                                          const MapInfo &map);
+
+/// Whether an alert reading `map` uses the exemplar's stacks in its body:
+/// then every exemplar of the map captures them; otherwise only the one
+/// taken at a threshold's crossing does (spec §10.5).
+bool exemplarStacks(const std::vector<AlertInfo> &alerts, const MapInfo &map);
 
 /// The shared state of the semantic passes.
 struct SemaContext {

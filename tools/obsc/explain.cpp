@@ -68,7 +68,10 @@ public:
                  << (ms.exemplarThreshold >= 0
                          ? "the event that takes the slot's count past " +
                                std::to_string(ms.exemplarThreshold)
-                         : std::string("the latest event"));
+                         : std::string("the latest event"))
+                 << (ms.exemplarStacks ? ", with its stacks"
+                     : ms.exemplarThreshold >= 0 ? ", stacks only for that one"
+                                                 : ", no stacks");
         } else {
           line << name << ": " << mapKind(ms) << ", " << ms.valueSize << " B value"
                << (ms.key.empty() ? "" : ", " + std::to_string(ms.keySize) + " B key");
