@@ -209,10 +209,12 @@ rt, cnt = int(sys.argv[1]), int(sys.argv[2])
 u, s_, m = open(sys.argv[3]).read().split()[-3:]
 crossed = re.findall(r"^obsc: (\d+) events", open(sys.argv[4]).read(), re.M)
 hz, secs = int(sys.argv[6]), float(sys.argv[9])
-user_pct = (int(sys.argv[8]) - int(sys.argv[7])) / hz / secs * 100 if secs > 0 else 0
+ticks = int(sys.argv[8]) - int(sys.argv[7])
+# No tick in the interval: below the resolution of one 10 ms tick.
+user_pct = ("%.2f" % (ticks / hz / secs * 100) if ticks > 0 else "<%.2f" % (100 / hz / secs)) if secs > 0 else "-"
 fired = re.search(r"FIRING at ([0-9.]+)s", open(sys.argv[10]).read())
 named = re.search(r"\[ppid=(\d+)\] FIRING", open(sys.argv[10]).read())
-print("%s %d %s %s %.2f %s %s" % ("%.0f" % (rt / cnt) if cnt else "-", int(sys.argv[5]) * 1000 // hz,
+print("%s %d %s %s %s %s %s" % ("%.0f" % (rt / cnt) if cnt else "-", int(sys.argv[5]) * 1000 // hz,
                        m, crossed[-1] if crossed else "-", user_pct,
                        fired.group(1) if fired else "-",
                        ("yes" if named.group(1) == sys.argv[11] else "no") if named else "-"))' \
