@@ -62,9 +62,8 @@ llvm::Value *Lowering::lowerKaddr(Expr &e, Call &c) {
   if (in.kernelSymbol) {
     addr = in.kernelSymbol(lit->value);
   } else {
-    static KernelSymbols
-        kallsyms; // /proc/kallsyms, for front ends without a catalog
-    addr = kallsyms.address(lit->value);
+    // /proc/kallsyms, for front ends without a catalog.
+    addr = runningKernelSymbols().address(lit->value);
     if (addr && !*addr)
       addr.reset();
   }

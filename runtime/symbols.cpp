@@ -1,6 +1,7 @@
 //===- symbols.cpp - kernel symbols and addresses as text -----------------===//
 
 #include "runtime/symbols.h"
+#include "lang/sema/catalog/kernel_symbols.h"
 #include "runtime/user_symbols.h"
 
 #include <algorithm>
@@ -15,31 +16,6 @@
 namespace obs {
 
 namespace {
-struct KernelSymbols {
-  std::vector<std::pair<uint64_t, std::string>> syms; // sorted by address
-  KernelSymbols() {
-    std::ifstream in("/proc/kallsyms");
-    std::string line;
-    while (std::getline(in, line)) {
-      std::istringstream is(line);
-      std::string addr, type, name;
-      if (!(is >> addr >> type >> name))
-        continue;
-      if (type != "t" && type != "T" && type != "w" && type != "W")
-        continue;
-      uint64_t a = std::strtoull(addr.c_str(), nullptr, 16);
-      if (a)
-        syms.emplace_back(a, name);
-    }
-    std::sort(syms.begin(), syms.end());
-  }
-};
-
-const KernelSymbols &kernelSymbols() {
-  static KernelSymbols k;
-  return k;
-}
-
 std::string hex(uint64_t v) {
   char buf[32];
   snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
@@ -50,13 +26,9 @@ std::string hex(uint64_t v) {
 std::string kernelSymbol(uint64_t addr) {
   if (addr == 0) // bpftrace 0.17 prints ksym(0) as "0", other misses in hex
     return "0";
-  const auto &s = kernelSymbols().syms;
-  auto it = std::upper_bound(s.begin(), s.end(),
-                             std::make_pair(addr, std::string("\xff")));
-  if (it == s.begin())
-    return hex(addr);
-  --it;
-  return it->second;
+  if (auto s = runningKernelSymbols().lookup(addr))
+    return std::string(s->name);
+  return hex(addr);
 }
 
 std::string inetToString(const uint8_t *p) {

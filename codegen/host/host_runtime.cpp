@@ -104,16 +104,17 @@ inline uint64_t HostMap::hashOf(const void *key, uint64_t k0, uint64_t k1) const
   return h * 0xbf58476d1ce4e5b9ULL;
 }
 
-/// Keys of up to 16 hashed bytes (most keys: integers, a comm, a pid and
-/// a slot): two words compared, no call.
-[[gnu::always_inline]] inline uint32_t HostMap::lookupShort(const void *key,
-                                                            uint64_t *&at) const {
+/// The index's probe for `key`: Short for keys of up to 16 hashed bytes
+/// (most keys: integers, a comm, a pid and a slot), two words compared and
+/// inlined; else memcmp.
+template <bool Short>
+[[gnu::always_inline]] inline uint32_t HostMap::probe(const void *key, uint64_t *&at) const {
   uint32_t slot = 0;
   if (slots && (slot = slotOf(key)) == kNone)
     return kNone;
   uint64_t k0, k1;
   keyWords(key, k0, k1);
-  uint64_t h = (k0 ^ (k1 * 0x9e3779b97f4a7c15ULL + (k1 >> 29))) * 0xbf58476d1ce4e5b9ULL;
+  uint64_t h = hashOf(key, k0, k1);
   uint32_t tag = tagOf(h);
   const Slot *index = index_.data();
   size_t mask = index_.size() - 1;
@@ -128,40 +129,22 @@ inline uint64_t HostMap::hashOf(const void *key, uint64_t k0, uint64_t k1) const
     // entry of the slot asked for, which holds the same user key).
     uint32_t id = s.id + slot;
     uint64_t *e = entry(id);
-    if (hashed == 0 || (e[1] == k0 && (hashed <= 8 || e[2] == k1))) {
+    bool same = Short ? hashed == 0 || (e[1] == k0 && (hashed <= 8 || e[2] == k1))
+                      : std::memcmp(e + 1, key, hashed) == 0;
+    if (same) {
       at = e;
       return id;
     }
   }
 }
 
-[[gnu::noinline]] uint32_t HostMap::lookupLong(const void *key, uint64_t *&at) const {
-  uint32_t slot = 0;
-  if (slots && (slot = slotOf(key)) == kNone)
-    return kNone;
-  uint64_t k0, k1;
-  keyWords(key, k0, k1);
-  uint64_t h = hashOf(key, k0, k1);
-  uint32_t tag = tagOf(h);
-  size_t mask = index_.size() - 1;
-  for (size_t i = home(h);; i = (i + 1) & mask) {
-    const Slot &s = index_[i];
-    if (s.id == kNone)
-      return kNone;
-    if (s.tag != tag)
-      continue;
-    uint32_t id = s.id + slot;
-    uint64_t *e = entry(id);
-    if (std::memcmp(e + 1, key, hashSize_) == 0) {
-      at = e;
-      return id;
-    }
-  }
+[[gnu::noinline]] uint32_t HostMap::probeLong(const void *key, uint64_t *&at) const {
+  return probe<false>(key, at);
 }
 
 uint32_t HostMap::lookupId(const void *key) const {
   uint64_t *e;
-  return hashSize_ <= 16 ? lookupShort(key, e) : lookupLong(key, e);
+  return hashSize_ <= 16 ? probe<true>(key, e) : probeLong(key, e);
 }
 
 uint64_t *HostMap::findEntry(const void *key) const {
@@ -171,7 +154,7 @@ uint64_t *HostMap::findEntry(const void *key) const {
     std::memcpy(&i, key, 4);
     return i < count_ ? entry(i) : nullptr;
   }
-  uint32_t id = hashSize_ <= 16 ? lookupShort(key, e) : lookupLong(key, e);
+  uint32_t id = hashSize_ <= 16 ? probe<true>(key, e) : probeLong(key, e);
   return id != kNone && e[0] ? e : nullptr;
 }
 

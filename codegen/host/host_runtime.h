@@ -173,10 +173,10 @@ private:
   static uint32_t tagOf(uint64_t h) { return uint32_t(h) ^ uint32_t(h >> 32); }
   /// The id of `key` in the index (present or not), or kNone.
   uint32_t lookupId(const void *key) const;
-  /// lookupId for keys of up to 16 hashed bytes, and of more; `at` is set
-  /// to the entry found.
-  uint32_t lookupShort(const void *key, uint64_t *&at) const;
-  uint32_t lookupLong(const void *key, uint64_t *&at) const;
+  /// lookupId, `at` set to the entry found: keys of up to 16 hashed bytes
+  /// (Short), of more (probeLong, not inlined).
+  template <bool Short> uint32_t probe(const void *key, uint64_t *&at) const;
+  uint32_t probeLong(const void *key, uint64_t *&at) const;
   /// A new id for `key` (not in the index), its entry absent and zero.
   uint32_t addId(const void *key);
   void grow();

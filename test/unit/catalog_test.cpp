@@ -539,15 +539,15 @@ TEST_F(Hermetic, KernelSymbols) {
   EXPECT_EQ(ks.size(), 5u);
   EXPECT_EQ(ks.address("vfs_read"), 0xffffffff81400000ull);
   uint64_t off = 0;
-  const KernelSymbols::Symbol *s = ks.lookup(0xffffffff81400010ull, &off);
-  ASSERT_NE(s, nullptr);
+  auto s = ks.lookup(0xffffffff81400010ull, &off);
+  ASSERT_TRUE(s);
   EXPECT_EQ(s->name, "vfs_read");
   EXPECT_EQ(off, 0x10u);
-  const KernelSymbols::Symbol *m = ks.lookup(0xffffffffc0001005ull, &off);
-  ASSERT_NE(m, nullptr);
+  auto m = ks.lookup(0xffffffffc0001005ull, &off);
+  ASSERT_TRUE(m);
   EXPECT_EQ(m->name, "ext4_file_read_iter");
   EXPECT_EQ(m->module, "ext4");
-  EXPECT_EQ(ks.lookup(0x1000), nullptr);
+  EXPECT_FALSE(ks.lookup(0x1000));
   EXPECT_FALSE(ks.address("nosuch"));
 }
 

@@ -160,13 +160,15 @@ int runBackEnd(Compilation &c, std::ostream &out, const BackEndExtras *extras) {
     if (q.user)
       return userSymbolizer().text(q.pid, q.addr, q.offset, q.module);
     uint64_t off = 0;
-    if (const auto *sym = c.catalog->kernelSymbols().lookup(q.addr, &off))
-      return q.offset ? sym->name + "+" + std::to_string(off) : sym->name;
+    if (auto sym = c.catalog->kernelSymbols().lookup(q.addr, &off))
+      return q.offset ? std::string(sym->name) + "+" + std::to_string(off) : std::string(sym->name);
     char buf[32];
     snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(q.addr));
     return buf;
   });
   printer->setSymbolizer(symbolizer);
+  // ksym() and the runtime's kernel frames: the same table (read once).
+  setRunningKernelSymbols(&c.catalog->kernelSymbols());
 
   RunOptions ro;
   ro.dryRun = o.dryRun;

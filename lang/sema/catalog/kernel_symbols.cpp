@@ -1,5 +1,4 @@
-//===- kernel_symbols.cpp - /proc/kallsyms
-//---------------------------------===//
+//===- kernel_symbols.cpp - /proc/kallsyms ---------------------------------===//
 #include "lang/sema/catalog/kernel_symbols.h"
 
 #include <algorithm>
@@ -24,31 +23,42 @@ bool KernelSymbols::load(std::string *err) {
         uint64_t addr = std::strtoull(line, &end, 16);
         if (end == line || addr == 0)
           continue;
-        Symbol s;
-        s.address = addr;
+        Entry e{addr, 0, 0, 0, '?'};
         char *p = end;
         while (*p == ' ')
           ++p;
-        s.kind = *p ? *p : '?';
         if (*p)
-          ++p;
+          e.kind = *p++;
         while (*p == ' ')
           ++p;
-        size_t n = std::strcspn(p, " \t\n");
-        s.name.assign(p, n);
+        size_t n = std::min<size_t>(std::strcspn(p, " \t\n"), UINT16_MAX);
+        if (n == 0)
+          continue;
+        e.nameAt = uint32_t(text_.size());
+        e.nameSize = uint16_t(n);
+        text_.append(p, n);
         p += n;
         if (char *m = std::strchr(p, '[')) {
-          char *close = std::strchr(m, ']');
-          if (close)
-            s.module.assign(m + 1, close);
+          if (char *close = std::strchr(m, ']')) {
+            std::string_view mod(m + 1, size_t(close - m - 1));
+            // Modules' symbols come together: most often the last one.
+            if (modules_.empty() || modules_.back() != mod) {
+              auto it = std::find(modules_.begin(), modules_.end(), mod);
+              if (it == modules_.end())
+                it = modules_.insert(modules_.end(), std::string(mod));
+              e.module = uint16_t(it - modules_.begin() + 1);
+            } else {
+              e.module = uint16_t(modules_.size());
+            }
+          }
         }
-        if (!s.name.empty())
-          byAddress_.push_back(std::move(s));
+        byAddress_.push_back(e);
       }
       std::fclose(f);
+      byAddress_.shrink_to_fit();
       // kallsyms lists vmlinux in address order (modules after it, each in
       // order): usually nothing to sort.
-      auto byAddr = [](const Symbol &a, const Symbol &b) { return a.address < b.address; };
+      auto byAddr = [](const Entry &a, const Entry &b) { return a.address < b.address; };
       if (!std::is_sorted(byAddress_.begin(), byAddress_.end(), byAddr))
         std::stable_sort(byAddress_.begin(), byAddress_.end(), byAddr);
     }
@@ -58,18 +68,27 @@ bool KernelSymbols::load(std::string *err) {
   return ok_;
 }
 
-const KernelSymbols::Symbol *KernelSymbols::lookup(uint64_t address,
-                                                   uint64_t *offset) {
+KernelSymbols::Symbol KernelSymbols::symbol(const Entry &e) const {
+  Symbol s;
+  s.address = e.address;
+  s.name = nameOf(e);
+  if (e.module)
+    s.module = modules_[e.module - 1];
+  s.kind = e.kind;
+  return s;
+}
+
+std::optional<KernelSymbols::Symbol> KernelSymbols::lookup(uint64_t address,
+                                                           uint64_t *offset) {
   load();
-  auto it = std::upper_bound(
-      byAddress_.begin(), byAddress_.end(), address,
-      [](uint64_t a, const Symbol &s) { return a < s.address; });
+  auto it = std::upper_bound(byAddress_.begin(), byAddress_.end(), address,
+                             [](uint64_t a, const Entry &e) { return a < e.address; });
   if (it == byAddress_.begin())
-    return nullptr;
+    return std::nullopt;
   --it;
   if (offset)
     *offset = address - it->address;
-  return &*it;
+  return symbol(*it);
 }
 
 std::optional<uint64_t> KernelSymbols::address(const std::string &name) {
@@ -81,13 +100,14 @@ std::optional<uint64_t> KernelSymbols::address(const std::string &name) {
     for (uint32_t i = 0; i < byName_.size(); ++i)
       byName_[i] = i;
     std::stable_sort(byName_.begin(), byName_.end(), [&](uint32_t a, uint32_t b) {
-      return byAddress_[a].name < byAddress_[b].name;
+      return nameOf(byAddress_[a]) < nameOf(byAddress_[b]);
     });
   }
-  auto it = std::lower_bound(
-      byName_.begin(), byName_.end(), name,
-      [&](uint32_t i, const std::string &n) { return byAddress_[i].name < n; });
-  if (it == byName_.end() || byAddress_[*it].name != name)
+  auto it = std::lower_bound(byName_.begin(), byName_.end(), std::string_view(name),
+                             [&](uint32_t i, std::string_view n) {
+                               return nameOf(byAddress_[i]) < n;
+                             });
+  if (it == byName_.end() || nameOf(byAddress_[*it]) != name)
     return std::nullopt;
   return byAddress_[*it].address;
 }
@@ -101,5 +121,19 @@ size_t KernelSymbols::size() {
   load();
   return byAddress_.size();
 }
+
+namespace {
+KernelSymbols *running = nullptr;
+}
+
+KernelSymbols &runningKernelSymbols() {
+  if (!running) {
+    static KernelSymbols proc;
+    running = &proc;
+  }
+  return *running;
+}
+
+void setRunningKernelSymbols(KernelSymbols *symbols) { running = symbols; }
 
 } // namespace obs
