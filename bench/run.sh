@@ -420,6 +420,11 @@ CPU=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)
   echo "in % of one core; \"records\" is what crossed the ring buffer per event"
   echo "(obsc \`-v\`); the alert's time is obsc's session time (the storm starts at"
   echo "launch) and it must name the storm's parent, the \`-c\` command."
+  echo "obsc's program does more per event than bpftrace's: a windowed rate and"
+  echo "the alert's exemplar, whose stacks (~0.7 us each) are taken once per key"
+  echo "and slot, at the threshold's crossing (spec §10.5). Its CPU includes"
+  echo "reading kallsyms and the storm process's symbols when the alert first"
+  echo "fires and prints the exemplar's stacks."
   echo
   echo "| measure | obsc | bpftrace | obsc/bpftrace |"
   echo "|---|---:|---:|---:|"
