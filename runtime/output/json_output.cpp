@@ -18,21 +18,7 @@ namespace obs::output {
 namespace {
 
 std::string keyString(const std::vector<KeyPart> &key, const Symbolizer &sym) {
-  std::string s;
-  for (size_t i = 0; i < key.size(); ++i) {
-    if (i)
-      s += ",";
-    const KeyPart &p = key[i];
-    switch (p.kind) {
-    case KeyPart::Kind::Int: s += std::to_string(p.i); break;
-    case KeyPart::Kind::Uint: s += std::to_string(p.u); break;
-    case KeyPart::Kind::String: s += p.s; break;
-    case KeyPart::Kind::Stack:
-      s += renderStack(p, 4, sym);
-      break;
-    }
-  }
-  return jsonString(s);
+  return jsonString(joinKeyParts(key, ",", sym));
 }
 
 /// One key part as a typed JSON value: 1234, "bash", a stack as its text.

@@ -7,6 +7,8 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/output/printer.h"
 
+#include "lang/support/json_text.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -219,28 +221,26 @@ std::string formatWallTime(std::string_view fmt, WallTime when) {
   return {};
 }
 
-std::string jsonString(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-    case '"': out += "\\\""; break;
-    case '\\': out += "\\\\"; break;
-    case '\n': out += "\\n"; break;
-    case '\r': out += "\\r"; break;
-    case '\t': out += "\\t"; break;
-    case '\b': out += "\\b"; break;
-    case '\f': out += "\\f"; break;
-    default:
-      if (c < 0x20) {
-        char buf[8];
-        std::snprintf(buf, sizeof buf, "\\u%04x", c);
-        out += buf;
-      } else {
-        out += static_cast<char>(c);
-      }
+std::string joinKeyParts(const std::vector<KeyPart> &key, std::string_view sep,
+                         const Symbolizer &sym) {
+  std::string s;
+  for (size_t i = 0; i < key.size(); ++i) {
+    if (i)
+      s += sep;
+    const KeyPart &p = key[i];
+    switch (p.kind) {
+    case KeyPart::Kind::Int: s += std::to_string(p.i); break;
+    case KeyPart::Kind::Uint: s += std::to_string(p.u); break;
+    case KeyPart::Kind::String: s += p.s; break;
+    case KeyPart::Kind::Stack: s += renderStack(p, 4, sym); break;
     }
   }
-  out += '"';
+  return s;
+}
+
+std::string jsonString(std::string_view s) {
+  std::string out;
+  obs::appendJsonString(out, s);
   return out;
 }
 

@@ -259,6 +259,10 @@ std::string renderStack(const std::vector<uint64_t> &frames, bool user,
 /// lines) and, for a user stack, its process.
 std::string renderStack(const KeyPart &stack, unsigned indent,
                         const Symbolizer &symbolize);
+/// A key's parts as text joined by `sep`: numbers, strings, stacks as
+/// their frames (indented 4).
+std::string joinKeyParts(const std::vector<KeyPart> &key, std::string_view sep,
+                         const Symbolizer &sym);
 /// The general form: `pid` is the process of user frames (0: unknown).
 std::string renderStack(const std::vector<uint64_t> &frames, bool user,
                         uint32_t pid, contract::StackMode mode, unsigned indent,
@@ -271,8 +275,7 @@ int64_t averageOf(const MapValue &v);
 /// strftime in local time; `%f` is not expanded (bpftrace 0.17 neither).
 std::string formatWallTime(std::string_view fmt, WallTime when);
 
-/// A JSON string literal with quotes: \" \\ \n \r \t \b \f, other control
-/// bytes as \u00XX; bytes >= 0x80 are passed through (UTF-8 stays UTF-8).
+/// A JSON string literal with quotes (lang/support/json_text.h).
 std::string jsonString(std::string_view s);
 
 /// Numbers (spec §13.5): integral values without a decimal point, others

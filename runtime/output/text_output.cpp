@@ -17,23 +17,7 @@ namespace obs::output {
 namespace {
 
 std::string keyText(const std::vector<KeyPart> &key, const Symbolizer &sym) {
-  if (key.empty())
-    return {};
-  std::string s = "[";
-  for (size_t i = 0; i < key.size(); ++i) {
-    if (i)
-      s += ", ";
-    const KeyPart &p = key[i];
-    switch (p.kind) {
-    case KeyPart::Kind::Int: s += std::to_string(p.i); break;
-    case KeyPart::Kind::Uint: s += std::to_string(p.u); break;
-    case KeyPart::Kind::String: s += p.s; break;
-    case KeyPart::Kind::Stack:
-      s += renderStack(p, 4, sym);
-      break;
-    }
-  }
-  return s + "]";
+  return key.empty() ? std::string() : "[" + joinKeyParts(key, ", ", sym) + "]";
 }
 
 /// A scalar value after print()'s divisor.

@@ -205,24 +205,13 @@ public:
       return string(tmp);
     }
     if (c == '{' || c == '[') {
-      char close = c == '{' ? '}' : ']';
       ++p_;
-      if (eat(close))
-        return true;
-      for (;;) {
-        if (c == '{') {
-          std::string k;
-          if (!string(k) || !eat(':'))
-            return fail("expected a key and ':'");
-        }
-        if (!skip(depth + 1))
-          return false;
-        if (eat(','))
-          continue;
-        if (eat(close))
-          return true;
-        return fail("expected ',' or a closing bracket");
-      }
+      return elements(c == '{' ? '}' : ']', [&] {
+        std::string k;
+        if (c == '{' && (!string(k) || !eat(':')))
+          return fail("expected a key and ':'");
+        return skip(depth + 1);
+      });
     }
     if (s_.substr(p_, 4) == "null") {
       p_ += 4;
@@ -257,19 +246,13 @@ public:
       ++p_;
       v.kind = ReplayValue::Kind::IntArray;
       v.array.clear();
-      if (eat(']'))
-        return true;
-      for (;;) {
+      return elements(']', [&] {
         int64_t x = 0;
         if (!i64(x))
           return false;
         v.array.push_back(x);
-        if (eat(','))
-          continue;
-        if (eat(']'))
-          return true;
-        return fail("expected ',' or ']'");
-      }
+        return true;
+      });
     }
     v.kind = ReplayValue::Kind::Int;
     if (c == 't' || c == 'f')
@@ -277,41 +260,41 @@ public:
     return i64(v.i);
   }
 
+  /// The elements of an array or object whose opening bracket was read,
+  /// each read by `element`, separated by commas, up to `close`.
+  template <typename Element> bool elements(char close, Element element) {
+    if (eat(close))
+      return true;
+    for (;;) {
+      if (!element())
+        return false;
+      if (eat(','))
+        continue;
+      if (eat(close))
+        return true;
+      return fail(close == '}' ? "expected ',' or '}'" : "expected ',' or ']'");
+    }
+  }
+
   bool args(ReplayEvent &ev) {
     char c = peek();
     if (c == '{') {
       ++p_;
       ev.positionalArgs = false;
-      if (eat('}'))
-        return true;
-      for (;;) {
+      return elements('}', [&] {
         ev.args.emplace_back();
         if (!string(ev.args.back().name) || !eat(':'))
           return fail("expected an argument name and ':'");
-        if (!value(ev.args.back().value))
-          return false;
-        if (eat(','))
-          continue;
-        if (eat('}'))
-          return true;
-        return fail("expected ',' or '}'");
-      }
+        return value(ev.args.back().value);
+      });
     }
     if (c == '[') {
       ++p_;
       ev.positionalArgs = true;
-      if (eat(']'))
-        return true;
-      for (;;) {
+      return elements(']', [&] {
         ev.args.emplace_back();
-        if (!value(ev.args.back().value))
-          return false;
-        if (eat(','))
-          continue;
-        if (eat(']'))
-          return true;
-        return fail("expected ',' or ']'");
-      }
+        return value(ev.args.back().value);
+      });
     }
     return fail("'args' must be an object or an array");
   }
@@ -319,18 +302,10 @@ public:
   bool stack(std::vector<std::string> &out) {
     if (!eat('['))
       return fail("a stack must be an array of strings");
-    if (eat(']'))
-      return true;
-    for (;;) {
+    return elements(']', [&] {
       out.emplace_back();
-      if (!string(out.back()))
-        return false;
-      if (eat(','))
-        continue;
-      if (eat(']'))
-        return true;
-      return fail("expected ',' or ']'");
-    }
+      return string(out.back());
+    });
   }
 
   bool event(ReplayEvent &ev) {
@@ -338,53 +313,47 @@ public:
       return fail("expected '{'");
     bool haveProbe = false, haveTs = false, haveTid = false,
          haveWatermark = false;
-    if (!eat('}')) {
-      for (;;) {
-        if (!string(key_) || !eat(':'))
-          return fail("expected a key and ':'");
-        bool ok = true;
-        const std::string &k = key_;
-        if (k == "probe")
-          ok = string(ev.probe), haveProbe = true;
-        else if (k == "ts")
-          ok = u64(ev.ts), haveTs = true;
-        else if (k == "cpu")
-          ok = u32(ev.cpu);
-        else if (k == "pid")
-          ok = u32(ev.pid);
-        else if (k == "tid")
-          ok = u32(ev.tid), haveTid = true;
-        else if (k == "ppid")
-          ok = u32(ev.ppid);
-        else if (k == "uid")
-          ok = u32(ev.uid);
-        else if (k == "gid")
-          ok = u32(ev.gid);
-        else if (k == "cgroup")
-          ok = u64(ev.cgroup);
-        else if (k == "comm")
-          ok = string(ev.comm);
-        else if (k == "args")
-          ok = args(ev);
-        else if (k == "retval")
-          ok = i64(ev.retval), ev.hasRetval = true;
-        else if (k == "kstack")
-          ok = stack(ev.kstack);
-        else if (k == "ustack")
-          ok = stack(ev.ustack);
-        else if (k == "watermark")
-          ok = u64(ev.ts), haveWatermark = true;
-        else
-          ok = skip();
-        if (!ok)
-          return false;
-        if (eat(','))
-          continue;
-        if (eat('}'))
-          break;
-        return fail("expected ',' or '}'");
-      }
-    }
+    bool fields = elements('}', [&] {
+      if (!string(key_) || !eat(':'))
+        return fail("expected a key and ':'");
+      bool ok = true;
+      const std::string &k = key_;
+      if (k == "probe")
+        ok = string(ev.probe), haveProbe = true;
+      else if (k == "ts")
+        ok = u64(ev.ts), haveTs = true;
+      else if (k == "cpu")
+        ok = u32(ev.cpu);
+      else if (k == "pid")
+        ok = u32(ev.pid);
+      else if (k == "tid")
+        ok = u32(ev.tid), haveTid = true;
+      else if (k == "ppid")
+        ok = u32(ev.ppid);
+      else if (k == "uid")
+        ok = u32(ev.uid);
+      else if (k == "gid")
+        ok = u32(ev.gid);
+      else if (k == "cgroup")
+        ok = u64(ev.cgroup);
+      else if (k == "comm")
+        ok = string(ev.comm);
+      else if (k == "args")
+        ok = args(ev);
+      else if (k == "retval")
+        ok = i64(ev.retval), ev.hasRetval = true;
+      else if (k == "kstack")
+        ok = stack(ev.kstack);
+      else if (k == "ustack")
+        ok = stack(ev.ustack);
+      else if (k == "watermark")
+        ok = u64(ev.ts), haveWatermark = true;
+      else
+        ok = skip();
+      return ok;
+    });
+    if (!fields)
+      return false;
     if (!atEnd())
       return fail("text after the object");
     if (haveWatermark && !haveProbe) {

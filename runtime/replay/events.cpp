@@ -3,6 +3,8 @@
 
 #include "runtime/replay/events.h"
 
+#include "lang/support/json_text.h"
+
 #include <atomic>
 #include <cctype>
 #include <cstdio>
@@ -38,28 +40,6 @@ uint64_t newEventShape() {
 }
 
 namespace {
-
-void appendJsonString(std::string &out, std::string_view s) {
-  out += '"';
-  for (unsigned char c : s) {
-    switch (c) {
-    case '"': out += "\\\""; break;
-    case '\\': out += "\\\\"; break;
-    case '\n': out += "\\n"; break;
-    case '\r': out += "\\r"; break;
-    case '\t': out += "\\t"; break;
-    default:
-      if (c < 0x20) {
-        char b[8];
-        std::snprintf(b, sizeof b, "\\u%04x", c);
-        out += b;
-      } else {
-        out += char(c);
-      }
-    }
-  }
-  out += '"';
-}
 
 void appendValue(std::string &out, const ReplayValue &v) {
   switch (v.kind) {
