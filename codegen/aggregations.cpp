@@ -162,11 +162,7 @@ void Lowering::lowerWindowed(MapState &m, llvm::Value *key, llvm::Value *x, int6
   {
     // Overwrite this CPU's value in place with zeroes (large partials cannot
     // be cleared with inline stores), then claim the slot.
-    llvm::Value *zp = fixedSlot(contract::kZeroMap, 0);
-    auto *zok = llvm::BasicBlock::Create(C, "win.zero", fn);
-    B.CreateCondBr(B.CreateIsNotNull(zp), zok, done);
-    B.SetInsertPoint(zok);
-    H.mapUpdate(B, m.gv, key, zp, kBpfExist);
+    updateWithZeroes(m.gv, key, kBpfExist, done, "win.zero");
     B.CreateStore(seq, p);
     B.CreateBr(fold);
   }
@@ -301,11 +297,7 @@ void Lowering::writeExemplar(MapState &m, llvm::Value *key, llvm::Value *now, ll
   B.CreateCondBr(B.CreateIsNotNull(ex), have, create);
   B.SetInsertPoint(create);
   {
-    llvm::Value *zp = fixedSlot(contract::kZeroMap, 0);
-    auto *insert = llvm::BasicBlock::Create(C, "ex.insert", fn);
-    B.CreateCondBr(B.CreateIsNotNull(zp), insert, done);
-    B.SetInsertPoint(insert);
-    H.mapUpdate(B, m.exemplarGv, key, zp, kBpfNoExist);
+    updateWithZeroes(m.exemplarGv, key, kBpfNoExist, done, "ex.insert");
   }
   llvm::Value *ex2 = H.mapLookup(B, m.exemplarGv, key);
   llvm::BasicBlock *createEnd = B.GetInsertBlock();

@@ -165,6 +165,11 @@ public:
   /// Slot `index` of fixed array map `map` (a counter, a flag, obs_zero): a
   /// pointer to its value or null (the caller branches on it).
   llvm::Value *fixedSlot(const char *map, uint32_t index);
+  /// Writes zeroes (obs_zero's value, for values too large for the stack)
+  /// to `key` of map `gv` with BPF `flags`; to `fail` when obs_zero cannot
+  /// be read. The builder is left after the update.
+  void updateWithZeroes(llvm::Value *gv, llvm::Value *key, uint64_t flags,
+                        llvm::BasicBlock *fail, const char *block);
   /// Adds `amount` (null: one) to slot `index` of a fixed per-CPU counter.
   void bumpCounter(const char *map, uint32_t index, llvm::Value *amount = nullptr);
   /// A Pid record for `tgid` (i64) unless obs_pids already has it.

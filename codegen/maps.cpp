@@ -343,6 +343,15 @@ static llvm::Value *u32Zero(Lowering &L) {
   return a;
 }
 
+void Lowering::updateWithZeroes(llvm::Value *gv, llvm::Value *key, uint64_t flags,
+                                llvm::BasicBlock *fail, const char *block) {
+  llvm::Value *zp = fixedSlot(contract::kZeroMap, 0);
+  auto *ok = llvm::BasicBlock::Create(C, block, fn);
+  B.CreateCondBr(B.CreateIsNotNull(zp), ok, fail);
+  B.SetInsertPoint(ok);
+  H.mapUpdate(B, gv, key, zp, flags);
+}
+
 llvm::Value *Lowering::fixedSlot(const char *map, uint32_t index) {
   FixedMap &f = fixedMap(map);
   llvm::IRBuilder<> eb(entryBlock, entryBlock->begin());

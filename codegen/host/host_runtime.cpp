@@ -148,12 +148,11 @@ uint32_t HostMap::lookupId(const void *key) const {
 }
 
 uint64_t *HostMap::findEntry(const void *key) const {
-  uint64_t *e = nullptr;
   if (array) {
-    uint32_t i;
-    std::memcpy(&i, key, 4);
-    return i < count_ ? entry(i) : nullptr;
+    uint32_t id = find(key);
+    return id != kNone ? entry(id) : nullptr;
   }
+  uint64_t *e = nullptr;
   uint32_t id = hashSize_ <= 16 ? probe<true>(key, e) : probeLong(key, e);
   return id != kNone && e[0] ? e : nullptr;
 }
