@@ -109,7 +109,10 @@ std::vector<const Type *> keyParts(TypeTable &types, const MapRef &n) {
 //===-- Literals and names ----------------------------------------------===//
 
 void ExprChecker::visitIntegerLit(Expr &e, IntegerLit &n) {
-  e.type = ctx_.types.integer(64, n.value <= INT64_MAX);
+  // int64 always, as in bpftrace: a literal above 2^63-1 keeps its bits
+  // (0xffffffffffffffff is -1).
+  (void)n;
+  e.type = ctx_.types.integer(64, true);
 }
 void ExprChecker::visitStringLit(Expr &e, StringLit &n) {
   e.type = ctx_.types.string(static_cast<uint32_t>(n.value.size() + 1));
