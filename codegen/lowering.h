@@ -165,6 +165,9 @@ public:
   /// Slot `index` of fixed array map `map` (a counter, a flag, obs_zero): a
   /// pointer to its value or null (the caller branches on it).
   llvm::Value *fixedSlot(const char *map, uint32_t index);
+  /// `@m[k] = v` for a value that is an address or a stack id (usym,
+  /// kstack, ustack): the value, then for user ones the tgid (16 bytes).
+  void storeAddressValue(MapState &m, MapRef &ref, llvm::Value *v);
   /// Writes zeroes (obs_zero's value, for values too large for the stack)
   /// to `key` of map `gv` with BPF `flags`; to `fail` when obs_zero cannot
   /// be read. The builder is left after the update.

@@ -121,7 +121,8 @@ MapState *Lowering::mapState(const std::string &refName, SourceRange where) {
                        "to BPF");
       return nullptr;
     }
-  } else if (v && (v->kind == TypeKind::Buffer || v->kind == TypeKind::Timestamp)) {
+  } else if (v && (v->kind == TypeKind::Buffer || v->kind == TypeKind::Timestamp ||
+                    v->kind == TypeKind::Stack || v->kind == TypeKind::Inet)) {
     ms.kind = VK::Rendered; // one field, laid out and decoded as a key part is
     uint32_t off = 0;
     flattenKey(v, off, ms.valueFields);
@@ -343,6 +344,23 @@ static llvm::Value *u32Zero(Lowering &L) {
   return a;
 }
 
+void Lowering::storeAddressValue(MapState &m, MapRef &ref, llvm::Value *v) {
+  llvm::Value *key = buildKey(m, ref);
+  if (!key)
+    return;
+  const contract::MapSpec &ms = m.spec;
+  llvm::Value *buf = allocMem(ms.valueSize, "mapval");
+  B.CreateStore(v, buf);
+  if (ms.valueSize >= 16) {
+    // A user stack or symbol: the tgid its addresses belong to.
+    llvm::Value *tgid = B.CreateLShr(H.getCurrentPidTgid(B), 32);
+    B.CreateStore(tgid, bytePtr(buf, 8));
+    if (opts.notePids)
+      notePid(tgid);
+  }
+  updateOrCount(m, key, buf);
+}
+
 void Lowering::updateWithZeroes(llvm::Value *gv, llvm::Value *key, uint64_t flags,
                                 llvm::BasicBlock *fail, const char *block) {
   llvm::Value *zp = fixedSlot(contract::kZeroMap, 0);
@@ -533,6 +551,10 @@ void Lowering::lowerMapAssign(Stmt &s, Assign &a, MapRef &ref) {
     llvm::Value *v = lowerExpr(a.value);
     if (!v)
       return;
+    if (a.op == AssignOp::Set && !v->getType()->isPointerTy() && ms.kind == VK::Rendered) {
+      storeAddressValue(*m, ref, v); // `@s = kstack`, `@u = ustack`: the stack id
+      return;
+    }
     if (a.op != AssignOp::Set || !v->getType()->isPointerTy()) {
       error(s.range, "map '" + ms.name + "' holds tuples; only = assigns it");
       return;
@@ -576,14 +598,7 @@ void Lowering::lowerMapAssign(Stmt &s, Assign &a, MapRef &ref) {
       error(s.range, "map '" + ms.name + "' holds user symbols; only = assigns it");
       return;
     }
-    llvm::Value *key = buildKey(*m, ref);
-    llvm::Value *buf = allocMem(16, "mapval");
-    B.CreateStore(v, buf);
-    llvm::Value *tgid = B.CreateLShr(H.getCurrentPidTgid(B), 32);
-    B.CreateStore(tgid, bytePtr(buf, 8));
-    if (opts.notePids)
-      notePid(tgid);
-    updateOrCount(*m, key, buf);
+    storeAddressValue(*m, ref, v);
     return;
   }
   llvm::Value *key = buildKey(*m, ref);

@@ -138,17 +138,22 @@ bool mergeValue(const contract::MapSpec &spec, const uint8_t *vals, int ncpu, si
         (spec.valueFields[0].kind == contract::KeyField::Kind::USym ||
          spec.valueFields[0].kind == contract::KeyField::Kind::KSym)) {
       // `@x = usym(a)`, `@x = ksym(a)`: the symbol's name, as bpftrace.
-      std::vector<KeyPart> parts = decodeParts(spec.valueFields, vals, -1);
+      std::vector<KeyPart> parts = decodeParts(spec.valueFields, vals, stacksFd);
       out.isString = true;
       out.str = parts.empty() ? "" : parts[0].s;
     }
     return true;
   case VK::Tuple:
     out.isTuple = true;
-    out.tuple = decodeParts(spec.valueFields, vals, -1);
+    out.tuple = decodeParts(spec.valueFields, vals, stacksFd);
     return true;
   case VK::Rendered: {
-    std::vector<KeyPart> parts = decodeParts(spec.valueFields, vals, -1);
+    std::vector<KeyPart> parts = decodeParts(spec.valueFields, vals, stacksFd);
+    if (!parts.empty() && parts[0].kind == KeyPart::Kind::Stack) {
+      out.isStack = true;
+      out.tuple = std::move(parts);
+      return true;
+    }
     out.isString = true;
     out.str = parts.empty() ? "" : parts[0].s;
     return true;

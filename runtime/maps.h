@@ -53,6 +53,7 @@ struct MapValue {
   bool isString = false;           ///< Plain: str is the value
   std::vector<KeyPart> tuple;      ///< Plain tuple values (`@x = (pid, comm)`)
   bool isTuple = false;            ///< Plain: tuple is the value
+  bool isStack = false;            ///< Plain: a stack (`@s = kstack`), tuple[0]
   uint64_t count = 0;              ///< Avg, Stats
   int64_t total = 0;               ///< Avg, Stats
   std::vector<uint64_t> buckets;   ///< Hist, Lhist (per-CPU merged)

@@ -96,7 +96,8 @@ std::string stackArray(const std::vector<uint64_t> &frames, bool user,
 }
 
 /// One value of a map dump, print()'s divisor applied.
-std::string mapValueJson(const MapDump &m, const MapValue &v, uint64_t div) {
+std::string mapValueJson(const MapDump &m, const MapValue &v, uint64_t div,
+                         const Symbolizer &sym) {
   int64_t sdiv = div <= 1 ? 1 : static_cast<int64_t>(div);
   uint64_t udiv = div <= 1 ? 1 : div;
   switch (m.kind) {
@@ -110,19 +111,12 @@ std::string mapValueJson(const MapDump &m, const MapValue &v, uint64_t div) {
   default:
     if (v.isString)
       return jsonString(v.str);
+    if (v.isStack)
+      return jsonString(joinKeyParts(v.tuple, "", sym, 8));
     if (v.isTuple) { // bpftrace: [1,"abc"]
       std::string s = "[";
-      for (size_t i = 0; i < v.tuple.size(); ++i) {
-        const KeyPart &p = v.tuple[i];
-        if (i)
-          s += ",";
-        if (p.kind == KeyPart::Kind::Int)
-          s += std::to_string(p.i);
-        else if (p.kind == KeyPart::Kind::Uint)
-          s += std::to_string(p.u);
-        else
-          s += jsonString(p.s);
-      }
+      for (size_t i = 0; i < v.tuple.size(); ++i)
+        s += (i ? "," : "") + keyPartJson(v.tuple[i], sym);
       return s + "]";
     }
     if (m.isSigned)
@@ -154,7 +148,7 @@ void JsonOutput::printMap(const MapDump &m, const PrintOptions &opts) {
     type = "hist";
 
   auto valueJson = [&](const MapValue &v) {
-    return mapValueJson(m, v, opts.div);
+    return mapValueJson(m, v, opts.div, symbolize_);
   };
 
   out_ << "{\"type\": \"" << type << "\", \"data\": {" << jsonString(m.name)
@@ -248,7 +242,7 @@ void JsonOutput::printWindow(const WindowDump &w) {
     for (size_t i = 0; i < es.size(); ++i)
       out_ << (i ? ", " : "")
            << "{\"key\": " << keyArray(es[i]->key, symbolize_)
-           << ", \"value\": " << mapValueJson(m, es[i]->value, 1) << "}";
+           << ", \"value\": " << mapValueJson(m, es[i]->value, 1, symbolize_) << "}";
   }
   out_ << "]}}\n";
   out_.flush();

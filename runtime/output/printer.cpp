@@ -222,7 +222,7 @@ std::string formatWallTime(std::string_view fmt, WallTime when) {
 }
 
 std::string joinKeyParts(const std::vector<KeyPart> &key, std::string_view sep,
-                         const Symbolizer &sym) {
+                         const Symbolizer &sym, unsigned stackIndent) {
   std::string s;
   for (size_t i = 0; i < key.size(); ++i) {
     if (i)
@@ -232,7 +232,7 @@ std::string joinKeyParts(const std::vector<KeyPart> &key, std::string_view sep,
     case KeyPart::Kind::Int: s += std::to_string(p.i); break;
     case KeyPart::Kind::Uint: s += std::to_string(p.u); break;
     case KeyPart::Kind::String: s += p.s; break;
-    case KeyPart::Kind::Stack: s += renderStack(p, 4, sym); break;
+    case KeyPart::Kind::Stack: s += renderStack(p, stackIndent, sym); break;
     }
   }
   return s;

@@ -260,9 +260,9 @@ std::string renderStack(const std::vector<uint64_t> &frames, bool user,
 std::string renderStack(const KeyPart &stack, unsigned indent,
                         const Symbolizer &symbolize);
 /// A key's parts as text joined by `sep`: numbers, strings, stacks as
-/// their frames (indented 4).
+/// their frames (indented 4 in keys, 8 in values, as bpftrace).
 std::string joinKeyParts(const std::vector<KeyPart> &key, std::string_view sep,
-                         const Symbolizer &sym);
+                         const Symbolizer &sym, unsigned stackIndent = 4);
 /// The general form: `pid` is the process of user frames (0: unknown).
 std::string renderStack(const std::vector<uint64_t> &frames, bool user,
                         uint32_t pid, contract::StackMode mode, unsigned indent,

@@ -21,13 +21,15 @@ std::string keyText(const std::vector<KeyPart> &key, const Symbolizer &sym) {
 }
 
 /// A scalar value after print()'s divisor.
-std::string scalarText(const MapDump &m, const MapValue &v, uint64_t div) {
+std::string scalarText(const MapDump &m, const MapValue &v, uint64_t div,
+                       const Symbolizer &sym) {
   if (m.kind == MapValueKind::Plain && v.isString)
     return v.str;
-  if (m.kind == MapValueKind::Plain && v.isTuple) { // bpftrace: (1, abc)
-    std::string s = keyText(v.tuple, {});
-    return "(" + s.substr(1, s.size() - 2) + ")";
-  }
+  // bpftrace: (1, abc); stacks in values are indented 8.
+  if (m.kind == MapValueKind::Plain && v.isTuple)
+    return "(" + joinKeyParts(v.tuple, ", ", sym, 8) + ")";
+  if (m.kind == MapValueKind::Plain && v.isStack) // bpftrace: nothing when empty
+    return v.tuple[0].stack.empty() ? std::string() : joinKeyParts(v.tuple, "", sym, 8);
   if (div <= 1)
     div = 1;
   bool isSigned = m.kind != MapValueKind::Count && m.isSigned;
@@ -95,7 +97,7 @@ static std::string mapBody(const MapDump &m,
   default:
     for (const MapEntry *e : es)
       out += m.name + keyText(e->key, sym) + ": " +
-             scalarText(m, e->value, opts.div) + "\n";
+             scalarText(m, e->value, opts.div, sym) + "\n";
     break;
   }
   return out;
