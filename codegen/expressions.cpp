@@ -480,10 +480,17 @@ llvm::Value *Lowering::lowerTuple(Expr &e, Tuple &t) {
   for (size_t i = 0; i < vals.size(); ++i) {
     const Type *et = t.elems[i]->type;
     uint32_t n = slotSize(et);
-    if (vals[i]->getType()->isPointerTy())
+    if (vals[i]->getType()->isPointerTy()) {
       copyString(bytePtr(buf, off), n, vals[i], strSize(t.elems[i]));
-    else
+    } else {
       B.CreateStore(vals[i], bytePtr(buf, off));
+      if (n == 16) { // ustack, usym: the tgid their addresses belong to
+        llvm::Value *tgid = B.CreateLShr(H.getCurrentPidTgid(B), 32);
+        B.CreateStore(tgid, bytePtr(buf, off + 8));
+        if (opts.notePids)
+          notePid(tgid);
+      }
+    }
     off += n;
   }
   return buf;

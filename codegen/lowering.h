@@ -223,6 +223,10 @@ public:
   /// Stores value `v` of type `from` into `dst` laid out as `to`: integers
   /// as 8 bytes, strings resized and zero padded, tuples part by part.
   void convertValue(llvm::Value *dst, const Type *to, llvm::Value *v, const Type *from);
+  /// A tuple in memory (elements `from`) converted element by element to
+  /// the layout of `to` (a tuple's elements, or a key's parts).
+  void convertElements(llvm::Value *dst, const std::vector<const Type *> &to, llvm::Value *v,
+                       const std::vector<const Type *> &from);
   void error(SourceRange r, const std::string &msg);
 
   // Module-wide state.

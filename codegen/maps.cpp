@@ -22,26 +22,25 @@ std::string sanitize(const std::string &name) {
   return out;
 }
 
-/// `top`: a key expression of its own, not a tuple element. There ustack
-/// and usym take 16 bytes: the value then the tgid (buildKey stores it);
-/// in tuples they stay 8 bytes, as tuples are laid out in memory.
-void flattenKey(const Type *t, uint32_t &offset, std::vector<contract::KeyField> &out,
-                bool top = true) {
+/// ustack and usym take 16 bytes, at the top of a key and in tuples alike
+/// (as slotSize lays them out): the value, then the tgid its addresses
+/// belong to (buildKey and lowerTuple store it).
+void flattenKey(const Type *t, uint32_t &offset, std::vector<contract::KeyField> &out) {
   using K = contract::KeyField::Kind;
   if (t && t->kind == TypeKind::Tuple) {
     for (const Type *e : t->elements)
-      flattenKey(e, offset, out, false);
+      flattenKey(e, offset, out);
     return;
   }
   contract::KeyField f;
   f.offset = offset;
   if (t && t->kind == TypeKind::Stack) {
     f.kind = t->isUser ? K::UStack : K::KStack;
-    f.size = t->isUser && top ? 16 : 8;
+    f.size = t->isUser ? 16 : 8;
     f.frames = t->count ? t->count : contract::kStackFrames;
   } else if (t && t->kind == TypeKind::Symbol) {
     f.kind = t->isUser ? K::USym : K::KSym;
-    f.size = t->isUser && top ? 16 : 8;
+    f.size = t->isUser ? 16 : 8;
   } else if (t && t->kind == TypeKind::Inet) {
     f.kind = K::Inet;
     f.size = 24;
@@ -437,6 +436,16 @@ llvm::Value *Lowering::buildKey(MapState &m, MapRef &ref) {
     hasString |= f.kind == contract::KeyField::Kind::String;
   if (hasString)
     zeroMem(key, ms.keySize);
+  // `@m[(a, b)]` is the key `@m[a, b]` (sema's keyParts): the tuple's
+  // elements laid out as the key's parts.
+  const Type *only = ref.keys.size() == 1 ? parts[0].second : nullptr;
+  if (only && only->kind == TypeKind::Tuple && m.info->keys.size() == only->elements.size() &&
+      m.info->keys.size() > 1) {
+    if (!parts[0].first)
+      return nullptr;
+    convertElements(key, m.info->keys, parts[0].first, only->elements);
+    return key;
+  }
   size_t field = 0;
   uint32_t offset = 0;
   unsigned noted = 0; // Pid records: one per key

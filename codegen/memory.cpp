@@ -37,8 +37,10 @@ uint32_t slotSize(const Type *t) {
   case TypeKind::Record:
   case TypeKind::Array:
     return align8(t->size);
-  case TypeKind::Stack:
-    return 8; // a stack id
+  case TypeKind::Stack: // a stack id; a user one then the tgid it belongs to
+    return t->isUser ? 16 : 8;
+  case TypeKind::Symbol: // an address; a user one then its tgid
+    return t->isUser ? 16 : 8;
   case TypeKind::Inet:
     return 24; // contract::InetAddr
   default:
@@ -139,6 +141,23 @@ llvm::Value *Lowering::passthrough(llvm::Value *v) {
   return B.CreateCall(f, {B.getInt32(passthroughSeq++), v});
 }
 
+void Lowering::convertElements(llvm::Value *dst, const std::vector<const Type *> &to,
+                               llvm::Value *v, const std::vector<const Type *> &from) {
+  uint32_t dOff = 0, sOff = 0;
+  for (size_t i = 0; i < to.size() && i < from.size(); ++i) {
+    const Type *dt = to[i], *st = from[i];
+    llvm::Value *src = bytePtr(v, sOff);
+    if (isMemoryType(st))
+      convertValue(bytePtr(dst, dOff), dt, src, st);
+    else if (slotSize(st) == 16 && slotSize(dt) == 16) // a user address and its tgid
+      copyMem(bytePtr(dst, dOff), src, 16);
+    else
+      B.CreateStore(B.CreateLoad(B.getInt64Ty(), src), bytePtr(dst, dOff));
+    dOff += slotSize(dt);
+    sOff += slotSize(st);
+  }
+}
+
 void Lowering::convertValue(llvm::Value *dst, const Type *to, llvm::Value *v,
                             const Type *from) {
   if (!v->getType()->isPointerTy()) {
@@ -147,17 +166,7 @@ void Lowering::convertValue(llvm::Value *dst, const Type *to, llvm::Value *v,
   }
   if (to && to->kind == TypeKind::Tuple && from && from->kind == TypeKind::Tuple &&
       to->elements.size() == from->elements.size()) {
-    uint32_t dOff = 0, sOff = 0;
-    for (size_t i = 0; i < to->elements.size(); ++i) {
-      const Type *dt = to->elements[i], *st = from->elements[i];
-      llvm::Value *src = bytePtr(v, sOff);
-      if (isMemoryType(st))
-        convertValue(bytePtr(dst, dOff), dt, src, st);
-      else
-        B.CreateStore(B.CreateLoad(B.getInt64Ty(), src), bytePtr(dst, dOff));
-      dOff += slotSize(dt);
-      sOff += slotSize(st);
-    }
+    convertElements(dst, to->elements, v, from->elements);
     return;
   }
   uint32_t dSize = to && to->kind == TypeKind::String ? (to->size ? to->size : 64) : slotSize(to);
