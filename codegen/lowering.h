@@ -239,6 +239,7 @@ public:
   const CodegenOptions &opts;
   contract::ObjectSpec &spec;
   std::map<std::string, MapState> maps;
+  std::set<std::string> refusedMaps; ///< maps whose lowering reported an error
   std::map<std::string, FixedMap> fixedMaps;
   std::unique_ptr<llvm::DIBuilder> dib;
   llvm::DICompileUnit *cu = nullptr;

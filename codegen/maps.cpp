@@ -84,6 +84,9 @@ MapState *Lowering::mapState(const std::string &refName, SourceRange where) {
   auto it = maps.find(name);
   if (it != maps.end())
     return &it->second;
+  // A map refused once (its error said) is not refused again at each use.
+  if (!refusedMaps.insert(name).second)
+    return nullptr;
   auto info = in.maps.find(name);
   if (info == in.maps.end()) {
     error(where, "internal error: map '" + name + "' is not in the map table");
@@ -249,6 +252,7 @@ MapState *Lowering::mapState(const std::string &refName, SourceRange where) {
                                      llvm::Constant::getNullValue(ty), ms.bpfName);
   slot.gv->setSection(".maps");
   slot.gv->setAlignment(llvm::Align(8));
+  refusedMaps.erase(name);
   return &slot;
 }
 
