@@ -60,10 +60,14 @@ void matchShape(ContextPlan &p, const replay::ReplayEvent &ev) {
 /// it its pointed-to strings and usdt windows.
 class Writer {
 public:
-  Writer(EventContexts &out, size_t at, size_t bytes)
-      : out_(out), base_(reinterpret_cast<uint8_t *>(out.mem.data() + at)), bytes_(bytes) {}
+  /// The context at word `at`, `bytes` long; room after it from word `extraAt`.
+  Writer(EventContexts &out, size_t at, size_t bytes, size_t extraAt)
+      : out_(out), base_(reinterpret_cast<uint8_t *>(out.mem.data() + at)), bytes_(bytes),
+        extraAt_(extraAt) {}
 
   uint8_t *base() const { return base_; }
+  /// The word after the context and the room it used.
+  size_t end() const { return extraAt_; }
 
   /// Little-endian stores of 1, 2, 4 or 8 bytes (the sizes of fields).
   void put(uint32_t off, uint64_t v, uint32_t size) {
@@ -110,12 +114,11 @@ public:
     return uint64_t(v.i);
   }
 
-  size_t extraAt_ = 0; ///< the next free word of out.mem
-
 private:
   EventContexts &out_;
   uint8_t *base_;
   size_t bytes_;
+  size_t extraAt_; ///< the next free word of out.mem
 };
 
 /// What a context needs beyond its fixed part: __data_loc strings after
@@ -286,8 +289,7 @@ size_t buildContext(ContextPlan &p, const replay::ReplayEvent &ev, EventContexts
   out.ctxAt.push_back(uint32_t(at));
   uintptr_t b = reinterpret_cast<uintptr_t>(ctx);
   out.readable.push_back({b, b + p.bytes + dyn});
-  Writer w(out, at, p.bytes);
-  w.extraAt_ = at + words;
+  Writer w(out, at, p.bytes, at + words);
   switch (p.kind) {
   case AK::Tracepoint: tracepointRecord(p, ev, w, p.bytes); break;
   case AK::Kprobe:
@@ -312,7 +314,7 @@ size_t buildContext(ContextPlan &p, const replay::ReplayEvent &ev, EventContexts
   default:
     break;
   }
-  return w.extraAt_;
+  return w.end();
 }
 
 } // namespace obs::host
