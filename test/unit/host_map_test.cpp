@@ -19,25 +19,26 @@ struct WinKey {
   uint64_t slot;
 };
 
-HostMap &windowed(HostRuntime &rt, uint32_t slots, uint32_t maxEntries = 1 << 16) {
+/// A map of `rt`: a hash map, or with `slots` a windowed one (no exemplars).
+HostMap &makeMap(HostRuntime &rt, uint32_t keySize, uint32_t valueSize, uint32_t maxEntries,
+                 uint32_t slots = 0) {
   HostMap m;
-  m.name = "@w";
-  m.keySize = 16;
-  m.valueSize = 16;
+  m.keySize = keySize;
+  m.valueSize = valueSize;
   m.maxEntries = maxEntries;
-  m.windowed = true;
+  m.windowed = slots > 0;
   m.slots = slots;
   m.exemplars = false;
   return rt.addMap(std::move(m));
 }
 
+HostMap &windowed(HostRuntime &rt, uint32_t slots, uint32_t maxEntries = 1 << 16) {
+  return makeMap(rt, 16, 16, maxEntries, slots);
+}
+
 TEST(HostMap, HashFlagsAndErrorsAsTheKernel) {
   HostRuntime rt;
-  HostMap m;
-  m.keySize = 4;
-  m.valueSize = 8;
-  m.maxEntries = 2;
-  HostMap &h = rt.addMap(std::move(m));
+  HostMap &h = makeMap(rt, 4, 8, 2);
   uint32_t k1 = 1, k2 = 2, k3 = 3;
   uint64_t v = 7;
   EXPECT_EQ(h.update(&k1, &v, kExist), -ENOENT);
@@ -55,11 +56,7 @@ TEST(HostMap, HashFlagsAndErrorsAsTheKernel) {
 
 TEST(HostMap, ManyKeysGrowTheIndex) {
   HostRuntime rt;
-  HostMap m;
-  m.keySize = 8;
-  m.valueSize = 8;
-  m.maxEntries = 100000;
-  HostMap &h = rt.addMap(std::move(m));
+  HostMap &h = makeMap(rt, 8, 8, 100000);
   for (uint64_t k = 0; k < 50000; ++k) {
     uint64_t v = k * 3;
     ASSERT_EQ(h.update(&k, &v, kAny), 0);
@@ -122,14 +119,7 @@ TEST(HostMap, WindowedSlotsOfAKeyAreOneGroup) {
 
 TEST(HostMap, KeylessWindowedMapHasOneGroup) {
   HostRuntime rt;
-  HostMap m;
-  m.keySize = 8; // the slot index only
-  m.valueSize = 16;
-  m.maxEntries = 16;
-  m.windowed = true;
-  m.slots = 3;
-  m.exemplars = false;
-  HostMap &h = rt.addMap(std::move(m));
+  HostMap &h = makeMap(rt, 8, 16, 16, 3); // the key: the slot index only
   uint64_t v[2] = {1, 5};
   for (uint64_t slot : {1u, 2u, 0u, 1u})
     ASSERT_EQ(h.update(&slot, v, kAny), 0);
